@@ -1,0 +1,158 @@
+"""The record as a model (or a gold file) writes it: numbers as strings, evidence as quotes.
+
+A draft is what the model is asked to fill in. Its validators run with the article as
+validation context and reject an answer whose quote is not in the article, or whose numbers
+are not in their quote; instructor feeds these messages back to the model (re-ask).
+`anchor.anchor_record` then turns a draft into a `TrialRecord` whose numbers are read from the
+article text by the deterministic parser.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from agent.numbers import matching_tokens, parse_number
+from agent.schema import Design, Measure, PrimaryMet
+from agent.textmatch import find_in
+
+
+class DraftModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+def _article(info: ValidationInfo) -> str | None:
+    context = info.context
+    if isinstance(context, dict):
+        article = context.get("article")
+        return article if isinstance(article, str) else None
+    return None
+
+
+def _strip_p(raw: str) -> str:
+    """'P < 0.001' -> '< 0.001'; 'p=.03' -> '.03' (the parser reads comparators itself)."""
+    text = raw.strip()
+    if text[:1] in "Pp" and len(text) > 1 and not text[1].isalpha():
+        text = text[1:].lstrip()
+    if text.startswith("=") and not text.startswith("=<"):
+        text = text[1:].lstrip()
+    return text
+
+
+class DraftArm(DraftModel):
+    label: str = Field(description="The arm as the article names it, with dose if given.")
+    n: str | None = Field(default=None, description="Arm size exactly as written, e.g. '1,602'.")
+
+
+class DraftResult(DraftModel):
+    endpoint: str = Field(description="What was measured, in a few words.")
+    is_primary: bool | None = Field(default=None, description="True for the primary endpoint.")
+    measure: Measure = Field(default="other")
+    estimate: str | None = Field(default=None, description="The estimate exactly as written.")
+    ci_level: str | None = Field(default=None, description="CI level as written, e.g. '95%'.")
+    ci_lower: str | None = None
+    ci_upper: str | None = None
+    p: str | None = Field(default=None, description="P value as written, e.g. '<0.001'.")
+    timepoint: str | None = None
+    arm: str | None = None
+    n: str | None = Field(default=None, description="Denominator of a percentage, if given.")
+    comparison: str | None = None
+    trial: str | None = None
+    quote: str = Field(description="The sentence or clause of the article that holds the numbers,"
+                                   " copied verbatim.")
+
+    @field_validator("ci_level", mode="before")
+    @classmethod
+    def _level_as_text(cls, value: Any) -> Any:
+        if isinstance(value, int | float):
+            return f"{value:g}"
+        return value
+
+    @field_validator("p")
+    @classmethod
+    def _p_text(cls, value: str | None) -> str | None:
+        return _strip_p(value) if value else value
+
+    @model_validator(mode="after")
+    def _numbers_in_quote(self, info: ValidationInfo) -> DraftResult:
+        article = _article(info)
+        if article is None:
+            return self
+        if find_in(article, self.quote) is None:
+            raise ValueError(
+                f"quote {self.quote!r} is not in the article: copy the clause that holds the "
+                "numbers exactly as it is written"
+            )
+        for name in ("estimate", "ci_lower", "ci_upper", "p"):
+            raw = getattr(self, name)
+            if raw is None:
+                continue
+            if parse_number(raw) is None:
+                raise ValueError(f"{name} {raw!r} is not a number: give the number as written")
+            if not matching_tokens(self.quote, raw):
+                raise ValueError(
+                    f"{name} {raw!r} does not appear in its quote {self.quote!r}: quote the "
+                    "clause where this number is printed, or leave the field null"
+                )
+        return self
+
+
+class DraftSafety(DraftModel):
+    event: str
+    arm: str | None = None
+    value: str | None = Field(default=None, description="The rate or count exactly as written.")
+    quote: str | None = None
+
+    @model_validator(mode="after")
+    def _value_in_quote(self, info: ValidationInfo) -> DraftSafety:
+        article = _article(info)
+        if article is None or self.quote is None:
+            return self
+        if find_in(article, self.quote) is None:
+            raise ValueError(f"safety quote {self.quote!r} is not in the article: copy it exactly")
+        if self.value and not matching_tokens(self.quote, self.value):
+            raise ValueError(f"safety value {self.value!r} is not in its quote {self.quote!r}")
+        return self
+
+
+class DraftRecord(DraftModel):
+    is_trial_report: bool = Field(
+        default=True, description="False when the article reports no trial or study results.")
+    trial_names: list[str] = Field(default_factory=list)
+    registry_ids: list[str] = Field(default_factory=list)
+    congress: str | None = None
+    presenter: str | None = None
+    condition: str | None = None
+    population: str | None = None
+    design: Design = Field(default_factory=Design)
+    arms: list[DraftArm] = Field(default_factory=list)
+    n_total: str | None = Field(default=None, description="Total number enrolled, as written.")
+    primary_endpoint: str | None = None
+    primary_endpoint_met: PrimaryMet = Field(
+        default="not_stated", description="What the article states: yes, no or not_stated.")
+    primary_met_quote: str | None = None
+    results: list[DraftResult] = Field(default_factory=list)
+    safety: list[DraftSafety] = Field(default_factory=list)
+    conclusion: str | None = None
+
+    @field_validator("primary_endpoint_met", mode="before")
+    @classmethod
+    def _met_words(cls, value: Any) -> Any:
+        mapping: dict[Any, Literal["yes", "no", "not_stated"]] = {
+            True: "yes", False: "no", None: "not_stated", "true": "yes", "false": "no",
+            "not stated": "not_stated", "unknown": "not_stated", "null": "not_stated",
+        }
+        return mapping.get(value, value)
+
+    @model_validator(mode="after")
+    def _numbers_in_article(self, info: ValidationInfo) -> DraftRecord:
+        article = _article(info)
+        if article is None:
+            return self
+        for label, raw in [("n_total", self.n_total), *((f"arm {a.label!r} n", a.n)
+                                                       for a in self.arms)]:
+            if raw and not matching_tokens(article, raw):
+                raise ValueError(f"{label} {raw!r} is not written in the article: give it as "
+                                 "written, or null")
+        return self

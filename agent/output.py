@@ -1,0 +1,65 @@
+"""The digest output: the JSON contract other tools rely on, and what every renderer reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.report import Check, Report, RunStatus
+from agent.schema import Article, BackendInfo, TrialRecord, Usage
+
+SCHEMA_VERSION = "1"
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    path: str | None = None
+    title: str | None = None
+    date: str | None = None
+    sha256: str
+    text: str
+    fetched_at: datetime | None = None
+
+    @classmethod
+    def of(cls, article: Article) -> Source:
+        return cls(url=article.url, path=article.path, title=article.title, date=article.date,
+                   sha256=article.sha256, text=article.text, fetched_at=article.fetched_at)
+
+
+class Summary(BaseModel):
+    """The plain-language draft. Offsets in summary checks refer to `text`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str
+    text: str
+    """The whole summary as one text: headline, then the paragraphs."""
+    reading_grade: float | None = None
+    """Flesch-Kincaid grade of `text` (soft signal; target 8 or below)."""
+    words: int = 0
+    peer_review_caveat: bool = False
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    source: Source
+    backend: BackendInfo
+    record: TrialRecord | None
+    checks: list[Check] = Field(default_factory=list)
+    summary: Summary | None = None
+    status: RunStatus
+    error: str | None = None
+    """Why the run failed or stopped early (status 'failed'); the rest is what was done."""
+    usage: list[Usage] = Field(default_factory=list)
+    prompts: dict[str, str] = Field(default_factory=dict)
+    """Prompt name -> version used."""
+    generated_at: datetime
+
+    @property
+    def report(self) -> Report:
+        return Report(checks=self.checks)
