@@ -6,6 +6,8 @@ Exit codes (the CLI contract): 0 verified, 1 needs review, 2 usage or input erro
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TrialbriefError(Exception):
     """Root of every error trialbrief raises on purpose."""
@@ -16,6 +18,8 @@ class TrialbriefError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.partial: Any = None
+        """What was done before the failure (an agent.output.Output), saved by the CLI."""
 
     def one_line(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
@@ -51,6 +55,11 @@ class BackendError(TrialbriefError):
     """The LLM backend failed: unreachable, misconfigured, or unusable output."""
 
     exit_code = 4
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.usage: list[Any] = []
+        """Token usage of the attempts made before the failure (agent.schema.Usage)."""
 
 
 class BackendUnavailable(BackendError):

@@ -107,11 +107,11 @@ class Parsed:
 
 def comma_decimal_locale(text: str) -> bool:
     """True when the text writes decimals with a comma ("0,74"), as German or French reports do."""
+    if re.search(r"\b\d{1,2}\s?%\s?-?\s?(?:KI|IC)\b", text):
+        return True
     commas = len(re.findall(r"(?<![\d.,])\d{1,3},\d{1,2}(?![\d.,])", text))
     if not commas:
         return False
-    if re.search(r"\b\d{1,2}\s?%\s?-?\s?(?:KI|IC)\b", text):
-        return True
     dots = len(re.findall(r"(?<![\d.,])\d+\.\d+(?![\d,])", text))
     return commas > dots
 
@@ -166,7 +166,10 @@ def _sign_is_range_dash(text: str, sign_start: int) -> bool:
     i = sign_start - 1
     while i >= 0 and text[i] in " \t" + THIN_SPACES:
         i -= 1
-    return i >= 0 and (text[i].isdigit() or text[i] == "%")
+    if i < 0:
+        return False
+    # "40%–49%" is a range; in "CI 95% −0.1 to 0.1" the dash after "95% " is a sign.
+    return text[i].isdigit() or (text[i] == "%" and i == sign_start - 1)
 
 
 def _is_name_part(text: str, start: int) -> bool:

@@ -1,0 +1,128 @@
+"""The embedded LLM: a llama.cpp OpenAI-compatible server on a free loopback port.
+
+The server is started for the run and stopped when the backend closes. Requests go through the
+same `LLM` client as any OpenAI-compatible server, in llama.cpp's grammar-constrained
+json_object+schema mode (its json_schema mode answers HTTP 500: see shared NOTES).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from agent.backends.base import Backend
+from agent.config import Settings, find_local_model
+from agent.errors import BackendUnavailable
+from agent.llm import LLM
+from agent.schema import BackendInfo
+
+log = logging.getLogger("trialbrief.llamacpp")
+DEFAULT_CONTEXT = 8192
+STARTUP_TIMEOUT = 120.0
+GET_A_MODEL = ("put a GGUF model in ~/.cache/trialbrief/models (on the project's machines: "
+               "../shared/tools/local-model qwen1.5b), or pass --model-path / set "
+               "TRIALBRIEF_MODEL_PATH; model hubs are not downloaded from at run time")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def model_name(path: Path) -> str:
+    return path.stem
+
+
+class LlamaCppServer:
+    def __init__(self, model_path: Path, *, n_ctx: int, n_threads: int) -> None:
+        self.model_path = model_path
+        self.port = free_port()
+        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+            prefix="trialbrief-llamacpp-", suffix=".log", delete=False)
+        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
+                   "--n_ctx", str(n_ctx), "--n_threads", str(n_threads),
+                   "--host", "127.0.0.1", "--port", str(self.port)]
+        log.info("starting llama.cpp server on port %d with %s", self.port, model_path.name)
+        self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BackendUnavailable(
+                    f"the llama.cpp server exited while loading {self.model_path.name}: "
+                    f"{self.log_tail()}", hint="check that the file is a valid GGUF model")
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise BackendUnavailable(f"the llama.cpp server did not start within {timeout:.0f} s",
+                                 hint=f"see {self.log_file.name}")
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            return " | ".join(Path(self.log_file.name).read_text(errors="replace")
+                              .strip().splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
+class LlamaCppBackend(Backend):
+    def __init__(self, settings: Settings) -> None:
+        if not _llama_cpp_available():
+            raise BackendUnavailable(
+                "the llamacpp backend needs the optional extra: pip install 'trialbrief[local]'",
+                hint="it compiles llama.cpp (about 4 minutes on 2 cores); or use --backend rules")
+        path = find_local_model(settings)
+        if path is None or not path.is_file():
+            where = path or settings.model_dir
+            raise BackendUnavailable(f"no local GGUF model found at {where}", hint=GET_A_MODEL)
+        n_ctx = settings.context_window or DEFAULT_CONTEXT
+        threads = settings.n_threads or max(1, os.cpu_count() or 1)
+        self.server = LlamaCppServer(path, n_ctx=n_ctx, n_threads=threads)
+        try:
+            self.server.wait_ready()
+        except BaseException:
+            self.server.stop()
+            raise
+        name = model_name(path)
+        self.info = BackendInfo(name="llamacpp", model=name)
+        llm_settings = settings.with_overrides(context_window=n_ctx)
+        self.llm = LLM(llm_settings, base_url=self.server.base_url, model=name,
+                       backend="llamacpp")
+
+    def close(self) -> None:
+        super().close()
+        self.server.stop()
+
+
+def _llama_cpp_available() -> bool:
+    from agent.backends import llamacpp_installed
+
+    return llamacpp_installed()

@@ -1,0 +1,26 @@
+"""Any OpenAI-compatible endpoint: OpenAI itself, vLLM, Ollama, a llama.cpp server."""
+
+from __future__ import annotations
+
+import httpx
+
+from agent.backends.base import Backend
+from agent.config import Settings
+from agent.errors import ConfigError
+from agent.llm import LLM
+from agent.schema import BackendInfo
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+class OpenAIBackend(Backend):
+    def __init__(self, settings: Settings, *, http_client: httpx.Client | None = None,
+                 name: str = "openai") -> None:
+        if settings.base_url is None and settings.api_key is None:
+            raise ConfigError("the openai backend needs OPENAI_API_KEY (for api.openai.com) or "
+                              "OPENAI_BASE_URL (for another OpenAI-compatible server)",
+                              hint="set one, or use --backend rules")
+        model = settings.model or DEFAULT_OPENAI_MODEL
+        self.info = BackendInfo(name=name, model=model)
+        self.llm = LLM(settings, base_url=settings.base_url, model=model, backend=name,
+                       http_client=http_client)

@@ -1,0 +1,298 @@
+"""Command line: parse arguments -> pipeline -> render.
+
+The only place where errors become one line and an exit code: 0 verified, 1 done but needs
+review, 2 usage or input error, 3 fetch error, 4 LLM/backend error. Nothing is written half:
+files are written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from agent import __version__
+from agent.backends import Backend, open_backend
+from agent.config import Settings, load_settings
+from agent.errors import InputError, TrialbriefError
+from agent.fetch import fetch
+from agent.output import Output, Summary
+from agent.pipeline import check_record, digest
+from agent.render import render
+from agent.schema import TrialRecord
+
+EXIT_VERIFIED, EXIT_REVIEW = 0, 1
+err = Console(stderr=True, highlight=False)
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Congress news article -> checked trial record -> plain-language draft.")
+
+
+class Format(str, Enum):
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class BackendChoice(str, Enum):
+    openai = "openai"
+    llamacpp = "llamacpp"
+    rules = "rules"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@app.command("digest")
+def digest_command(
+    source: Annotated[str, typer.Argument(help="URL, .html/.htm/.txt/.md file, or - for stdin.")],
+    backend: Annotated[BackendChoice | None, typer.Option(help="Default: automatic.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name for the openai backend.")] = None,
+    model_path: Annotated[Path | None, typer.Option(help="GGUF file for llamacpp.")] = None,
+    fmt: FormatOpt = Format.json,
+    out: OutOpt = None,
+    summary: Annotated[bool, typer.Option(help="Draft the lay summary.")] = True,
+) -> None:
+    """Turn one article into a checked trial record and a plain-language summary draft."""
+    settings = _settings(backend, model, model_path, summary)
+    with _opened(settings) as chosen:
+        try:
+            output = digest(source, settings, chosen, stdin=sys.stdin)
+        except TrialbriefError as exc:
+            if exc.partial is not None:  # save what was done, marked failed, then fail
+                _emit(exc.partial, fmt, out)
+            raise
+    _emit(output, fmt, out)
+    raise typer.Exit(_exit_code(output))
+
+
+@app.command("check")
+def check_command(
+    article: Annotated[str, typer.Argument(help="The article the record was made from.")],
+    record: Annotated[Path, typer.Argument(help="RECORD.json: a record or a whole digest output.")],
+    fmt: FormatOpt = Format.json,
+    out: OutOpt = None,
+) -> None:
+    """Re-run the checks on a record an editor edited. Exit 1 on any error finding."""
+    fetched = fetch(article, stdin=sys.stdin)
+    trial_record, summary, sha = _read_record(record)
+    if sha is not None and sha != fetched.sha256:
+        raise InputError(f"{record} was made from a different text than {article} (sha256 "
+                         f"{sha[:12]}… vs {fetched.sha256[:12]}…): its spans would not line up",
+                         hint="pass the same article the record was made from")
+    output = check_record(fetched, trial_record, summary)
+    _emit(output, fmt, out)
+    _list_errors(output)
+    raise typer.Exit(_exit_code(output))
+
+
+@app.command("batch")
+def batch_command(
+    sources: Annotated[list[str], typer.Argument(help="Articles, or a .list file of them.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="One output per article here.")],
+    backend: Annotated[BackendChoice | None, typer.Option()] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Digest many articles; a failed article never stops the others. Exit: the worst code."""
+    settings = _settings(backend, model, None, True)
+    items = _expand(sources)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, str, int, str]] = []
+    with _opened(settings) as chosen:
+        for source in items:
+            rows.append(_batch_one(source, settings, chosen, fmt, out_dir))
+    _write_atomic(out_dir / "index.json", json.dumps(
+        [{"source": s, "status": st, "exit_code": c, "output": o} for s, st, c, o in rows],
+        indent=2))
+    _batch_table(rows)
+    raise typer.Exit(max((c for _, _, c, _ in rows), default=0))
+
+
+@app.command("eval")
+def eval_command(
+    backend: Annotated[list[str] | None, typer.Option(help="Backends to score.")] = None,
+    cases: Annotated[Path | None, typer.Option(help="A folder of cases (corpus format).")] = None,
+    record: Annotated[bool, typer.Option(help="Re-record cassettes.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write scores here.")] = None,
+    gate: Annotated[bool, typer.Option(help="Fail below the pinned baseline.")] = True,
+    update_baseline: Annotated[bool, typer.Option(help="Raise the pins to these scores.")] = False,
+    allow_lower: Annotated[bool, typer.Option(help="Let --update-baseline lower pins.")] = False,
+) -> None:
+    """Score backends on gold cases from replayed model calls (see evals/)."""
+    try:
+        from evals.runner import run_cli
+    except ImportError as exc:
+        raise InputError("the eval runner is only available in a source checkout",
+                         hint="run it from a clone of the repository") from exc
+    code = run_cli(backends=backend, cases=cases, record=record, report=report,
+                   json_out=json_out, gate=gate, update_baseline=update_baseline,
+                   allow_lower=allow_lower, console=err)
+    raise typer.Exit(code)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _settings(backend: BackendChoice | None, model: str | None, model_path: Path | None,
+              summary: bool) -> Settings:
+    return load_settings(backend=backend.value if backend else None, model=model,
+                         model_path=model_path, summary=summary)
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Backend]:
+    chosen = open_backend(settings)
+    err.print(f"[dim]backend: {chosen.info.name}"
+              + (f" ({chosen.info.model})" if chosen.info.model else "") + "[/dim]")
+    try:
+        yield chosen
+    finally:
+        chosen.close()
+
+
+def _exit_code(output: Output) -> int:
+    return EXIT_VERIFIED if output.status == "verified" else EXIT_REVIEW
+
+
+def _emit(output: Output, fmt: Format, out: Path | None) -> None:
+    text = render(output, fmt.value)
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        _write_atomic(out, text)
+        err.print(f"wrote {out}")
+    _status_line(output)
+
+
+def _status_line(output: Output) -> None:
+    report = output.report
+    grounded = sum(1 for c in report.checks if c.status == "grounded")
+    colour = {"verified": "green", "needs_review": "yellow", "failed": "red"}[output.status]
+    err.print(f"[{colour}]{output.status.replace('_', ' ')}[/{colour}]: {grounded} numbers "
+              f"grounded, {len(report.errors)} errors, {len(report.warnings)} warnings")
+
+
+def _list_errors(output: Output) -> None:
+    for check in output.report.errors:
+        err.print(f"  [red]error[/red] {check.field}: {check.message}")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_record(path: Path) -> tuple[TrialRecord, Summary | None, str | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", hint="pass a JSON record") from exc
+    try:
+        if isinstance(data, dict) and "record" in data and "source" in data:
+            output = Output.model_validate(data)
+            if output.record is None:
+                raise InputError(f"{path} holds a failed run without a record")
+            return output.record, output.summary, output.source.sha256
+        return TrialRecord.model_validate(data), None, None
+    except ValidationError as exc:
+        raise InputError(f"{path} is not a valid record: {exc.errors()[0]['msg']} at "
+                         f"{'/'.join(str(p) for p in exc.errors()[0]['loc'])}",
+                         hint="fix the field, or start from a digest output") from exc
+
+
+def _expand(sources: list[str]) -> list[str]:
+    items: list[str] = []
+    for source in sources:
+        if source.endswith(".list") and Path(source).is_file():
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
+            items += [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+        else:
+            items.append(source)
+    return items
+
+
+def _slug(source: str, index: int) -> str:
+    stem = Path(source.rstrip("/").split("?")[0]).stem or "article"
+    return f"{index:03d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', stem)[:60]}"
+
+
+def _batch_one(source: str, settings: Settings, backend: Backend, fmt: Format,
+               out_dir: Path) -> tuple[str, str, int, str]:
+    target = out_dir / f"{_slug(source, len(list(out_dir.glob('*'))))}.{_suffix(fmt)}"
+    try:
+        output = digest(source, settings, backend)
+    except TrialbriefError as exc:
+        err.print(f"[red]failed[/red] {source}: {exc.one_line()}")
+        if exc.partial is not None:
+            _write_atomic(target, render(exc.partial, fmt.value))
+            return source, "failed", exc.exit_code, str(target)
+        return source, "failed", exc.exit_code, ""
+    _write_atomic(target, render(output, fmt.value))
+    return source, output.status, _exit_code(output), str(target)
+
+
+def _suffix(fmt: Format) -> str:
+    return {"json": "json", "markdown": "md", "html": "html"}[fmt.value]
+
+
+def _batch_table(rows: list[tuple[str, str, int, str]]) -> None:
+    table = Table(title="trialbrief batch")
+    for column in ("source", "status", "exit", "output"):
+        table.add_column(column)
+    for source, status, code, output in rows:
+        table.add_row(source, status, str(code), output)
+    err.print(table)
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except TrialbriefError as exc:
+        err.print(f"[red]error:[/red] {exc.one_line()}")
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise

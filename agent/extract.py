@@ -1,0 +1,66 @@
+"""Article -> TrialRecord. One step, one prompt; the backend is passed in.
+
+Whatever produced the draft (the model, or the rules extractor), `anchor_record` re-reads every
+number from the article at the place the draft cites: numbers come from the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from agent import prompts, rules
+from agent.anchor import anchor_record
+from agent.backends.base import Backend
+from agent.draft import DraftRecord
+from agent.errors import ExtractionError
+from agent.schema import Article, TrialRecord, Usage
+
+log = logging.getLogger("trialbrief.extract")
+PROMPT = "extract"
+
+
+@dataclass
+class Extraction:
+    record: TrialRecord
+    draft: DraftRecord
+    usage: list[Usage] = field(default_factory=list)
+    prompt: str | None = None
+    """The prompt id (name/version) used, None for the rules backend."""
+
+
+def extract(article: Article, backend: Backend, prompt_version: str | None = None) -> Extraction:
+    if backend.llm is None:
+        draft = rules.extract_draft(article.text)
+        return Extraction(anchor_record(draft, article.text), draft)
+    prompt = prompts.load(PROMPT, prompt_version)
+    messages = prompt.render(article=article.text)
+    try:
+        draft, usage = backend.llm.structured(messages, DraftRecord,
+                                              context={"article": article.text}, step=PROMPT)
+    except ExtractionError as exc:
+        kept = _keep_last_answer(exc)
+        if kept is None:
+            raise
+        draft, usage = kept, list(exc.usage)
+        log.warning("kept the model's last answer after %d attempts; its ungrounded numbers "
+                    "are flagged", exc.attempts)
+        record = anchor_record(draft, article.text)
+        record.notes.append(
+            f"The model's answer failed validation {exc.attempts} times; it was kept as it is "
+            "and every number that is not in the article is flagged by the checks.")
+        return Extraction(record, draft, usage, prompt.id)
+    return Extraction(anchor_record(draft, article.text), draft, usage, prompt.id)
+
+
+def _keep_last_answer(exc: ExtractionError) -> DraftRecord | None:
+    """A schema-valid last answer whose quotes or numbers are not in the article is kept (the
+    checks flag it, never quietly); malformed JSON is not."""
+    if not exc.last_output:
+        return None
+    try:
+        return DraftRecord.model_validate_json(exc.last_output)
+    except ValidationError:
+        return None

@@ -1,0 +1,290 @@
+"""The only module that imports openai and instructor.
+
+`LLM.structured` sends rendered prompt messages to any OpenAI-compatible server and returns a
+validated pydantic object plus the token usage of every attempt. Two retry layers, each owned
+once: tenacity retries the transport (timeouts, connection errors, 429 and 5xx, honouring
+Retry-After; the openai client's own retries are off so attempts do not multiply), and
+instructor re-asks the model when its answer fails validation (bounded by `max_reasks`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import BaseModel
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from agent.config import Settings, StructuredMode
+from agent.errors import (
+    BackendError,
+    BackendUnavailable,
+    ContextTooLong,
+    ExtractionError,
+    ModelRefusal,
+)
+from agent.schema import Usage
+
+log = logging.getLogger("trialbrief.llm")
+T = TypeVar("T", bound=BaseModel)
+
+_MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json_object_schema": instructor.Mode.JSON,
+    "json": instructor.Mode.JSON,
+}
+_CONTEXT_ERRORS = re.compile(
+    r"context[_ ]length|maximum context|context window|exceeds? the context|too many tokens|"
+    r"prompt is too long|n_ctx", re.I)
+_REFUSAL = re.compile(r"^\s*(?:I'?m sorry|I cannot|I can'?t|I am unable|As an AI)", re.I)
+CHARS_PER_TOKEN = 3.5
+
+
+def resolve_mode(mode: StructuredMode, base_url: str | None, backend: str) -> StructuredMode:
+    """The structured-output mode each server supports (see shared NOTES for llama.cpp)."""
+    if mode != "auto":
+        return mode
+    if backend == "llamacpp":
+        return "json_object_schema"
+    if base_url and ":11434" in base_url:
+        return "json"  # Ollama
+    return "tools"
+
+
+@dataclass
+class Structured:
+    value: BaseModel
+    usage: list[Usage]
+
+
+class LLM:
+    def __init__(self, settings: Settings, *, base_url: str | None, model: str, backend: str,
+                 http_client: httpx.Client | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.model = model
+        self.base_url = base_url
+        self.mode = resolve_mode(settings.structured_mode, base_url, backend)
+        api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, max_retries=0,
+            timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
+            http_client=http_client,
+        )
+        self._sleep = sleep
+        self._usage: list[Usage] = []
+        self._step = ""
+        self._started = 0.0
+        self._create = instructor.patch(create=self._send, mode=_MODES[self.mode])
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _send(self, *args: Any, **kwargs: Any) -> Any:
+        """One chat completion, with transport retries; records each attempt's usage."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.max_transport_retries + 1),
+            retry=retry_if_exception(_transient), wait=self._wait, sleep=self._sleep,
+            before_sleep=self._log_retry, reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                self._started = time.monotonic()
+                response = self._client.chat.completions.create(*args, **kwargs)
+                self._record(response)
+                _raise_on_refusal(response)
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = _retry_after(exc) if exc is not None else None
+        if delay is None:
+            delay = min(2.0 ** (state.attempt_number - 1), 30.0)
+        return min(delay, self.settings.max_retry_wait)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        self._usage.append(Usage(step=self._step, attempt=len(self._usage) + 1, outcome="error",
+                                 seconds=round(time.monotonic() - self._started, 3)))
+        log.warning("model call failed (%s); retrying", type(exc).__name__)
+
+    def _record(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        self._usage.append(Usage(
+            step=self._step, attempt=len(self._usage) + 1,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            seconds=round(time.monotonic() - self._started, 3),
+        ))
+
+    def _mark_invalid(self, *_: Any, **__: Any) -> None:
+        for entry in reversed(self._usage):
+            if entry.outcome == "ok":
+                entry.outcome = "invalid"
+                return
+
+    # -- structured call ------------------------------------------------------------------
+
+    def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
+                   context: dict[str, Any], step: str) -> tuple[T, list[Usage]]:
+        self._check_context(messages)
+        self._usage, self._step = [], step
+        hooks = Hooks()
+        hooks.on("parse:error", self._mark_invalid)
+        literal, template_context = _literal_messages(messages)
+        kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature,
+                                  "max_tokens": self.settings.max_output_tokens}
+        if self.settings.seed is not None:
+            kwargs["seed"] = self.settings.seed
+        if self.mode == "json_object_schema":
+            kwargs["extra_body"] = {"response_format": {
+                "type": "json_object", "schema": response_model.model_json_schema()}}
+        try:
+            value = self._create(messages=literal, response_model=response_model,
+                                 context={**context, **template_context},
+                                 max_retries=self.settings.max_reasks, hooks=hooks, **kwargs)
+        except InstructorRetryException as exc:
+            raise self._with_usage(self._translate(exc)) from exc
+        except IncompleteOutputException as exc:
+            raise self._with_usage(ExtractionError(
+                f"the model's answer for {step} was cut off at {self.settings.max_output_tokens}"
+                " tokens", hint="raise max_output_tokens in the config file",
+                attempts=len(self._usage))) from exc
+        except openai.OpenAIError as exc:
+            raise self._with_usage(self._translate_api(exc)) from exc
+        except BackendError as exc:
+            raise self._with_usage(exc) from None
+        return value, list(self._usage)
+
+    def _with_usage(self, error: BackendError) -> BackendError:
+        error.usage = list(self._usage)
+        return error
+
+    def _check_context(self, messages: list[dict[str, str]]) -> None:
+        window = self.settings.context_window
+        if window is None:
+            return
+        estimated = sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN
+        if estimated + self.settings.max_output_tokens + 1500 > window:
+            raise ContextTooLong(
+                f"the article needs about {estimated:.0f} prompt tokens; with the schema and "
+                f"{self.settings.max_output_tokens} output tokens it does not fit the model's "
+                f"{window}-token context", hint="use a model with a larger context window, or "
+                "pass a shorter article")
+
+    def _translate(self, exc: InstructorRetryException) -> BackendError:
+        cause = exc.__cause__
+        if isinstance(cause, BackendError):
+            return cause
+        if isinstance(cause, openai.OpenAIError):
+            return self._translate_api(cause)
+        last = _content_of(exc.last_completion)
+        if last and _REFUSAL.match(last):
+            return ModelRefusal(f"the model declined to answer: {last[:120]!r}",
+                                hint="try another model; the article itself may trigger a filter")
+        return ExtractionError(
+            f"the model gave no valid {self._step} after {exc.n_attempts} attempts: "
+            f"{_first_line(str(exc))}", hint="try a larger model, or the rules backend",
+            attempts=exc.n_attempts, last_output=last)
+
+    def _translate_api(self, exc: openai.OpenAIError) -> BackendError:
+        where = self.base_url or "api.openai.com"
+        if isinstance(exc, openai.APITimeoutError):
+            return BackendUnavailable(f"the model server at {where} timed out",
+                                      hint="check the server or raise request_timeout")
+        if isinstance(exc, openai.APIConnectionError):
+            return BackendUnavailable(f"cannot reach the model server at {where}",
+                                      hint="check OPENAI_BASE_URL and that the server is running")
+        if isinstance(exc, openai.AuthenticationError):
+            return BackendError("the model server rejected the API key",
+                                hint="check OPENAI_API_KEY")
+        if isinstance(exc, openai.NotFoundError):
+            return BackendError(f"model {self.model!r} not found at {where}",
+                                hint="check --model")
+        if isinstance(exc, openai.RateLimitError):
+            return BackendError(f"still rate-limited by {where} after "
+                                f"{self.settings.max_transport_retries} retries",
+                                hint="wait and run again, or lower the batch rate")
+        message = str(exc)
+        if isinstance(exc, openai.APIStatusError) and _CONTEXT_ERRORS.search(message):
+            return ContextTooLong(f"the prompt is longer than the model's context: "
+                                  f"{_first_line(message)}",
+                                  hint="use a model with a larger context window")
+        return BackendError(f"the model server answered with an error: {_first_line(message)}",
+                            hint="see the server's log")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else ""
+
+
+def _literal_messages(messages: list[dict[str, str]]
+                      ) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """instructor renders message contents as Jinja templates when a context is passed. Article
+    text may hold '{{' or '{%': send each content as a template variable so it arrives
+    unchanged."""
+    literal, values = [], {}
+    for i, message in enumerate(messages):
+        key = f"trialbrief_message_{i}"
+        values[key] = message["content"]
+        literal.append({"role": message["role"], "content": "{{ " + key + " }}"})
+    return literal, values
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, openai.APITimeoutError | openai.APIConnectionError)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _raise_on_refusal(response: Any) -> None:
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return
+    choice = choices[0]
+    refusal = getattr(choice.message, "refusal", None)
+    if refusal:
+        raise ModelRefusal(f"the model declined to answer: {refusal[:160]!r}",
+                           hint="try another model; the article itself may trigger a filter")
+    if getattr(choice, "finish_reason", None) == "content_filter":
+        raise ModelRefusal("the server's content filter stopped the answer",
+                           hint="try another model or server")
+
+
+def _content_of(completion: Any) -> str | None:
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if getattr(message, "content", None):
+        return str(message.content)
+    calls = getattr(message, "tool_calls", None) or []
+    return str(calls[0].function.arguments) if calls else None

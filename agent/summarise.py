@@ -1,0 +1,243 @@
+"""Verified record -> plain-language summary draft. One step, one prompt; the backend is passed in.
+
+The model (or the template, for the rules backend) sees only the verified facts: numbers that
+failed grounding are left out. Its answer is checked by `summary_check` like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import textstat
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from agent import prompts
+from agent.backends.base import Backend
+from agent.numbers import tokenize
+from agent.output import Summary
+from agent.report import Report
+from agent.schema import RATIO_MEASURES, Number, Result, TrialRecord, Usage
+from agent.summary_check import (
+    APPROXIMATE,
+    Known,
+    described_numbers,
+    known_numbers,
+    match_number,
+    primary_established,
+)
+
+PROMPT = "summary"
+_PUBLISHED = re.compile(r"simultaneous(?:ly)? publi|published (?:simultaneously )?in|"
+                        r"\b(?:Lancet|N Engl J Med|NEJM|JAMA|BMJ)\b", re.I)
+
+
+class SummaryDraft(BaseModel):
+    """What the model writes; the sections become one text in this order."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    headline: str = Field(description="A plain headline of at most 15 words.")
+    tested: str = Field(description="What was tested and why, in 1-2 short sentences.")
+    participants: str = Field(description="Who took part and how many, in 1-2 sentences.")
+    findings: str = Field(description="What was found for the main outcome, then others.")
+    side_effects: str | None = Field(default=None, description="Side effects, if reported.")
+    meaning: str = Field(description="What it means for patients, and its limits.")
+
+    @model_validator(mode="after")
+    def _numbers_are_known(self, info: ValidationInfo) -> SummaryDraft:
+        context = info.context if isinstance(info.context, dict) else {}
+        known = context.get("known")
+        if known is None:
+            return self
+        allowed = context.get("described", set())
+        for text in self.sections():
+            for token in tokenize(text):
+                approx = bool(APPROXIMATE.search(text[max(0, token.start - 20):token.start]))
+                if match_number(token, approx, known) is None and token.float_value not in allowed:
+                    raise ValueError(f"the number {token.text!r} is not in the facts: use only "
+                                     "the numbers given, written the same way")
+        return self
+
+    def sections(self) -> list[str]:
+        parts = [self.headline, self.tested, self.participants, self.findings,
+                 self.side_effects or "", self.meaning]
+        return [p for p in parts if p.strip()]
+
+
+@dataclass
+class Summarised:
+    summary: Summary
+    usage: list[Usage] = field(default_factory=list)
+    prompt: str | None = None
+
+
+def summarise(record: TrialRecord, report: Report, article_text: str, backend: Backend,
+              prompt_version: str | None = None) -> Summarised:
+    caveat = peer_review_caveat(record, article_text)
+    known = known_numbers(record, report)
+    if backend.llm is None:
+        return Summarised(assemble(template_summary(record, report), caveat))
+    prompt = prompts.load(PROMPT, prompt_version)
+    messages = prompt.render(facts=facts(record, report, caveat),
+                             primary_status=primary_rule(record, report))
+    draft, usage = backend.llm.structured(
+        messages, SummaryDraft, step=PROMPT,
+        context={"known": known, "described": described_numbers(record)})
+    return Summarised(assemble(draft, caveat), usage, prompt.id)
+
+
+def peer_review_caveat(record: TrialRecord, article_text: str) -> str | None:
+    if _PUBLISHED.search(article_text):
+        return "The results were also published in a medical journal."
+    if record.congress or re.search(r"\bpresent(?:ed|ation)\b|congress", article_text, re.I):
+        where = f" at {record.congress}" if record.congress else " at a medical congress"
+        return (f"These results were presented{where}. They have not yet been peer-reviewed, "
+                "which means other experts have not yet checked them in detail.")
+    return None
+
+
+def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:
+    paragraphs = [draft.headline.strip(), f"{draft.tested.strip()} {draft.participants.strip()}",
+                  draft.findings.strip(), (draft.side_effects or "").strip(), draft.meaning.strip(),
+                  caveat or ""]
+    text = "\n\n".join(p for p in paragraphs if p)
+    body = "\n\n".join(p for p in paragraphs[1:] if p)
+    return Summary(headline=draft.headline.strip(), text=text,
+                   reading_grade=round(float(textstat.flesch_kincaid_grade(body)), 1)
+                   if body else None,
+                   words=len(text.split()), peer_review_caveat=bool(caveat and "peer" in caveat))
+
+
+# -- what the model is told ------------------------------------------------------------------
+
+def primary_rule(record: TrialRecord, report: Report) -> str:
+    if primary_established(record, report):
+        return ("The trial met its main goal: you may say the treatment helped on the main "
+                "outcome, with its numbers.")
+    if record.primary_endpoint_met == "no":
+        return ("The trial did NOT meet its main goal. Say so plainly. Do not say the treatment "
+                "worked, helped, lowered, reduced or improved anything; other results are "
+                "uncertain and must be called uncertain.")
+    return ("It is not established that the treatment worked. Do not claim a benefit; describe "
+            "the results as reported and uncertain.")
+
+
+def _verified(number: Number | None, grounded: set[str], pointer: str) -> str | None:
+    return number.text if number is not None and pointer in grounded else None
+
+
+def facts(record: TrialRecord, report: Report, caveat: str | None) -> str:
+    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    lines: list[str] = []
+    names = ", ".join(record.trial_names) or "an unnamed study"
+    design = ", ".join(x for x in (record.design.phase and f"phase {record.design.phase}",
+                                   record.design.blinding,
+                                   "randomised" if record.design.randomised else None) if x)
+    lines.append(f"Trial: {names}" + (f" ({design})" if design else ""))
+    if record.condition or record.population:
+        lines.append(f"Who: {record.population or record.condition}")
+    total = _verified(record.n_total, grounded, "/n_total")
+    if total:
+        lines.append(f"Number of people: {total}")
+    for i, arm in enumerate(record.arms):
+        size = _verified(arm.n, grounded, f"/arms/{i}/n")
+        lines.append(f"Group: {arm.label}" + (f" ({size} people)" if size else ""))
+    if record.primary_endpoint:
+        lines.append(f"Main outcome: {record.primary_endpoint}")
+    lines.append(f"Main goal met: {record.primary_endpoint_met.replace('_', ' ')}")
+    for i, result in enumerate(record.results):
+        line = _result_fact(result, grounded, f"/results/{i}")
+        if line:
+            lines.append(line)
+    for i, finding in enumerate(record.safety):
+        value = _verified(finding.value, grounded, f"/safety/{i}/value")
+        if value:
+            lines.append(f"Side effect: {finding.event}: {value}"
+                         + (f" ({finding.arm})" if finding.arm else ""))
+    if caveat:
+        lines.append(f"Status: {caveat}")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _result_fact(result: Result, grounded: set[str], base: str) -> str | None:
+    estimate = _verified(result.estimate, grounded, f"{base}/estimate")
+    if estimate is None:
+        return None
+    label = "main outcome" if result.is_primary else "other outcome"
+    text = f"Result ({label}): {result.endpoint}"
+    if result.arm:
+        text += f", {result.arm}"
+    text += f": {result.measure} {estimate}"
+    lower = _verified(result.ci_lower, grounded, f"{base}/ci_lower")
+    upper = _verified(result.ci_upper, grounded, f"{base}/ci_upper")
+    if lower and upper:
+        text += f" (95% CI {lower} to {upper})"
+    p = _verified(result.p, grounded, f"{base}/p")
+    if p:
+        text += f", P {p}"
+    if result.measure in RATIO_MEASURES and result.estimate and result.estimate.value:
+        value = result.estimate.value
+        if 0 < value < 1:
+            text += f"; in plain words about {round(100 * (1 - value))}% lower"
+        elif value > 1:
+            text += f"; in plain words about {round(100 * (value - 1))}% higher"
+    return text
+
+
+# -- the template summary of the rules backend -----------------------------------------------
+
+def template_summary(record: TrialRecord, report: Report) -> SummaryDraft:
+    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    name = record.trial_names[0] if record.trial_names else "The study"
+    if not record.is_trial_report:
+        return SummaryDraft(
+            headline=f"{name}: no trial results to report",
+            tested="This article does not report the results of a clinical trial.",
+            participants="", findings="There are no trial results to summarise.",
+            meaning="Nothing in it can be read as evidence that a treatment works.")
+    arms = [a.label for a in record.arms]
+    tested = (f"{name} compared {' with '.join(arms[:2])}." if len(arms) >= 2
+              else f"{name} tested a treatment" + (f" for {record.condition}." if
+                                                    record.condition else "."))
+    total = _verified(record.n_total, grounded, "/n_total")
+    participants = f"{total} people took part." if total else ""
+    primary = [(i, r) for i, r in enumerate(record.results) if r.is_primary]
+    findings = " ".join(_plain_result(r, grounded, f"/results/{i}") for i, r in primary[:2]
+                        ) or "The article gives no verified result for the main outcome."
+    established = primary_established(record, report)
+    meaning = {
+        True: "The trial met its main goal.",
+        False: "The trial did not show that the treatment works on its main goal."
+        if record.primary_endpoint_met == "no" else
+        "It is not yet clear whether the treatment works: the main result is not established.",
+    }[established]
+    side = [f"{s.event} ({_verified(s.value, grounded, f'/safety/{i}/value')})"
+            for i, s in enumerate(record.safety)
+            if _verified(s.value, grounded, f"/safety/{i}/value")]
+    headline = f"{name}: main goal {'met' if established else 'not shown to be met'}"
+    return SummaryDraft(
+        headline=headline, tested=tested, participants=participants, findings=findings,
+        side_effects=("Side effects reported: " + "; ".join(side[:3]) + ".") if side else None,
+        meaning=meaning)
+
+
+def _plain_result(result: Result, grounded: set[str], base: str) -> str:
+    estimate = _verified(result.estimate, grounded, f"{base}/estimate")
+    if estimate is None:
+        return ""
+    lower = _verified(result.ci_lower, grounded, f"{base}/ci_lower")
+    upper = _verified(result.ci_upper, grounded, f"{base}/ci_upper")
+    interval = f" (the likely range was {lower} to {upper})" if lower and upper else ""
+    return f"For {result.endpoint}, the {_measure_words(result.measure)} was {estimate}{interval}."
+
+
+def _measure_words(measure: str) -> str:
+    return {"HR": "hazard ratio", "OR": "odds ratio", "RR": "risk ratio", "percent": "rate",
+            "IRR": "rate ratio", "rate ratio": "rate ratio", "GMR": "ratio",
+            "mean difference": "average difference", "mean change": "average change",
+            "risk difference": "difference in risk", "RRR": "relative reduction",
+            "beta": "estimated effect", "other": "result"}.get(measure, "result")
+
+
+__all__ = ["Known", "SummaryDraft", "Summarised", "summarise"]
