@@ -11,7 +11,7 @@ from __future__ import annotations
 from agent.document import Document, Role, analyse
 from agent.draft import DraftRecord, DraftResult, DraftSafety
 from agent.numbers import Token, matching_tokens, parse_number
-from agent.schema import Arm, Number, Quote, Result, SafetyFinding, Span, TrialRecord
+from agent.schema import Arm, Design, Number, Quote, Result, SafetyFinding, Span, TrialRecord
 from agent.textmatch import find_in
 
 # Roles a field's number may have in the article, best first.
@@ -43,7 +43,8 @@ def unanchored(raw: str, comma_decimal: bool) -> Number:
                   comparator=cmp)  # type: ignore[arg-type]
 
 
-def locate(doc: Document, raw: str | None, field: str, within: Span | None) -> Number | None:
+def locate(doc: Document, raw: str | None, field: str, within: Span | None,
+           exclude: set[Span] | frozenset[Span] = frozenset()) -> Number | None:
     """The article's own reading of the number `raw`, searched inside `within` first."""
     if raw is None or not raw.strip():
         return None
@@ -51,7 +52,8 @@ def locate(doc: Document, raw: str | None, field: str, within: Span | None) -> N
     if parsed is None:
         return Number(text=raw, value=None, span=None)
     window = within or (0, len(doc.text))
-    found = _pick(doc, _candidates(doc, raw, window), field)
+    candidates = [t for t in _candidates(doc, raw, window) if t.span not in exclude]
+    found = _pick(doc, candidates, field)
     if found is None and within is not None:
         found = _pick(doc, _candidates(doc, raw, (0, len(doc.text))), field, unique_only=True)
     if found is None:
@@ -94,7 +96,8 @@ def anchor_result(doc: Document, draft: DraftResult) -> Result:
     return Result(
         endpoint=draft.endpoint, is_primary=draft.is_primary, measure=draft.measure,
         estimate=locate(doc, draft.estimate, "estimate", within),
-        ci_level=locate(doc, _level_text(draft.ci_level), "ci_level", within),
+        ci_level=(locate(doc, _level_text(draft.ci_level), "ci_level", within)
+                  if draft.ci_level else _level_in(doc, within)),
         ci_lower=locate(doc, draft.ci_lower, "ci_lower", within),
         ci_upper=locate(doc, draft.ci_upper, "ci_upper", within),
         p=locate(doc, draft.p, "p", within),
@@ -102,6 +105,14 @@ def anchor_result(doc: Document, draft: DraftResult) -> Result:
         n=locate(doc, draft.n, "n", None),
         comparison=draft.comparison, trial=draft.trial, quote=quote,
     )
+
+
+def _level_in(doc: Document, within: Span | None) -> Number | None:
+    """The CI level printed in the quote ('95% CI'), when there is exactly one."""
+    if within is None:
+        return None
+    levels = [t for t in doc.tokens_in(*within) if doc.role(t) == "ci_level"]
+    return number_from_token(levels[0]) if len(levels) == 1 else None
 
 
 def _level_text(level: str | None) -> str | None:
@@ -119,14 +130,26 @@ def anchor_safety(doc: Document, draft: DraftSafety) -> SafetyFinding:
     )
 
 
+def _anchor_arms(doc: Document, draft: DraftRecord) -> list[Arm]:
+    """Arms of equal size ('n=1,602' twice) cite distinct occurrences, in order."""
+    arms: list[Arm] = []
+    used: set[Span] = set()
+    for arm in draft.arms:
+        number = locate(doc, arm.n, "n", None, exclude=used)
+        if number is not None and number.span is not None:
+            used.add(number.span)
+        arms.append(Arm(label=arm.label, n=number))
+    return arms
+
+
 def anchor_record(draft: DraftRecord, text: str) -> TrialRecord:
     doc = analyse(text)
     return TrialRecord(
         is_trial_report=draft.is_trial_report,
         trial_names=draft.trial_names, registry_ids=draft.registry_ids,
         congress=draft.congress, presenter=draft.presenter, condition=draft.condition,
-        population=draft.population, design=draft.design,
-        arms=[Arm(label=a.label, n=locate(doc, a.n, "n", None)) for a in draft.arms],
+        population=draft.population, design=Design(**draft.design.model_dump()),
+        arms=_anchor_arms(doc, draft),
         n_total=locate(doc, draft.n_total, "n", None),
         primary_endpoint=draft.primary_endpoint,
         primary_endpoint_met=draft.primary_endpoint_met,

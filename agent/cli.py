@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -40,13 +40,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Congress news article -> checked trial record -> plain-language draft.")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
 
 
-class BackendChoice(str, Enum):
+class BackendChoice(StrEnum):
     openai = "openai"
     llamacpp = "llamacpp"
     rules = "rules"

@@ -101,6 +101,7 @@ def stat_from_tuple(doc: Document, tup: StatTuple, pointer: str | None) -> Stat:
         p_qualifier=p.qualifier if p else None,
         span=tup.span, pointer=pointer, tuple_span=tup.span,
         texts={"estimate": tup.estimate.text if tup.estimate else "",
+               "lower": ci.lower.text if ci else "", "upper": ci.upper.text if ci else "",
                "p": doc.text[p.span[0]:p.span[1]] if p else ""},
     )
 
@@ -124,6 +125,8 @@ def stat_from_result(doc: Document, result: Result, pointer: str) -> Stat:
         span=result.quote.span if result.quote else None, pointer=pointer,
         tuple_span=tup.span if tup else None, p_adjacent=p_adjacent,
         texts={"estimate": result.estimate.text if result.estimate else "",
+               "lower": result.ci_lower.text if result.ci_lower else "",
+               "upper": result.ci_upper.text if result.ci_upper else "",
                "p": result.p.text if result.p else ""},
     )
 
@@ -200,10 +203,10 @@ def _p_check(stat: Stat) -> Iterator[Finding]:
                                  level=stat.level)
     if agreement is None or agreement.agrees:
         return
-    reported = stat.texts.get("p") or f"{p.value:g}"
-    message = (f"P {reported} does not agree with {stat.measure} {est.value:g} "
-               f"({stat.level:g}% CI {lo.value:g} to {hi.value:g}): recomputed P ≈ "
-               f"{agreement.recomputed:.2g}; {agreement.reason}")
+    reported = _p_words(stat.texts.get("p") or "", stat.p_comparator, p)
+    message = (f"{reported} does not agree with {stat.measure} {stat.texts.get('estimate')} "
+               f"({stat.level:g}% CI {stat.texts.get('lower')} to {stat.texts.get('upper')}): "
+               f"recomputed P ≈ {agreement.recomputed:.2g}; {agreement.reason}")
     if not stat.p_adjacent:
         yield Finding("p_ci_doubt", message + ". This P is not printed with this CI and may "
                       "belong to another analysis", stat.span, _sub(stat.pointer, "p"),
@@ -211,6 +214,16 @@ def _p_check(stat: Stat) -> Iterator[Finding]:
         return
     yield Finding("p_ci_mismatch", message, stat.span, _sub(stat.pointer, "p"),
                   key=stat.tuple_span)
+
+
+def _p_words(written: str, comparator: str, p: Written) -> str:
+    """'P=0.41' as printed; a bare record value '0.41' becomes 'P=0.41', '<0.001' 'P<0.001'."""
+    text = written.strip()
+    if text[:1] in "Pp":
+        return text
+    if text[:1] in "<>=≤≥":
+        return f"P{text}"
+    return f"P{comparator if comparator != '=' else '='}{text or p.value}"
 
 
 def _sub(pointer: str | None, name: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from agent.numbers import (
@@ -361,7 +362,9 @@ def _unlabelled_cis(doc: Document, taken: set[int]) -> list[CI]:
         if closing not in (")", "]"):
             continue
         s0 = doc.sentence_of(estimate.start)[0]
-        if measure_of(text[max(s0, estimate.start - 40):estimate.start]) is None:
+        # 'rate ratios were 0.62 (95% CI 0.50–0.77), 0.55 (0.44–0.69) and 0.51 (0.41–0.64)':
+        # the measure named earlier in the sentence covers the list.
+        if measure_of(text[s0:estimate.start]) is None:
             continue
         if _NOT_A_CI.search(text[max(s0, estimate.start - 20):estimate.start]):
             continue
@@ -394,7 +397,9 @@ def _tuple_for_ci(doc: Document, ci: CI) -> StatTuple:
     start = min(x for x in (ci.span[0], estimate.start if estimate else None,
                             measure_span[0] if measure_span else None) if x is not None)
     end = p.span[1] if p else ci.span[1]
-    if end < len(text) and text[end] == ")" and "(" in text[start - 1:start + 1]:
+    fragment = text[start:end]
+    if end < len(text) and text[end] in ")]" and fragment.count("(") + fragment.count("[") > (
+            fragment.count(")") + fragment.count("]")):
         end += 1
     return StatTuple(measure, estimate, ci, p, (start, end), sentence, measure_span)
 
@@ -458,7 +463,7 @@ def _numbers_after_measure(doc: Document, pos: int) -> list[Token]:
     if not tokens or not _MEASURE_TO_NUMBER.match(doc.text[pos:tokens[0].start]):
         return []
     picked = [tokens[0]]
-    for prev, nxt in zip(tokens, tokens[1:], strict=False):
+    for prev, nxt in pairwise(tokens):
         if not _LIST_CONTINUATION.match(doc.text[prev.end:nxt.start]):
             break
         picked.append(nxt)

@@ -12,14 +12,26 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from agent.numbers import matching_tokens, parse_number
-from agent.schema import Design, Measure, PrimaryMet
+from agent.schema import Measure, PrimaryMet
 from agent.textmatch import find_in
 
 
+def _compact(schema: dict[str, Any]) -> None:
+    """Property titles repeat the names: drop them, every prompt token counts on a small model."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        prop.pop("default", None)
+
+
 class DraftModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # In the schema the model sees, every key is required (null where the article is silent):
+    # a small model under a grammar otherwise skips the optional numbers altogether.
+    model_config = ConfigDict(extra="ignore", json_schema_mode_override="serialization",
+                              json_schema_serialization_defaults_required=True,
+                              json_schema_extra=_compact)
 
 
 def _article(info: ValidationInfo) -> str | None:
@@ -40,6 +52,16 @@ def _strip_p(raw: str) -> str:
     return text
 
 
+class DraftDesign(DraftModel):
+    randomised: bool | None = None
+    blinding: str | None = Field(default=None, description="open-label, single- or double-blind")
+    phase: str | None = Field(default=None, description="e.g. '3', '2b'")
+    placebo_controlled: bool | None = None
+    crossover: bool | None = None
+    non_inferiority: bool | None = None
+    allocation: str | None = Field(default=None, description="e.g. '1:1'")
+
+
 class DraftArm(DraftModel):
     label: str = Field(description="The arm as the article names it, with dose if given.")
     n: str | None = Field(default=None, description="Arm size exactly as written, e.g. '1,602'.")
@@ -50,17 +72,20 @@ class DraftResult(DraftModel):
     is_primary: bool | None = Field(default=None, description="True for the primary endpoint.")
     measure: Measure = Field(default="other")
     estimate: str | None = Field(default=None, description="The estimate exactly as written.")
-    ci_level: str | None = Field(default=None, description="CI level as written, e.g. '95%'.")
     ci_lower: str | None = None
     ci_upper: str | None = None
     p: str | None = Field(default=None, description="P value as written, e.g. '<0.001'.")
-    timepoint: str | None = None
-    arm: str | None = None
-    n: str | None = Field(default=None, description="Denominator of a percentage, if given.")
-    comparison: str | None = None
-    trial: str | None = None
-    quote: str = Field(description="The sentence or clause of the article that holds the numbers,"
-                                   " copied verbatim.")
+    arm: str | None = Field(default=None, description="The arm, for a per-arm value.")
+    quote: str = Field(description="The clause of the article that holds the numbers, copied "
+                                   "verbatim.")
+    # Gold files and the rules extractor give these too; the model is not asked for them
+    # (each key costs output tokens on a small model): anchoring reads the CI level from the
+    # quote, and the rest are optional detail.
+    ci_level: SkipJsonSchema[str | None] = None
+    timepoint: SkipJsonSchema[str | None] = None
+    n: SkipJsonSchema[str | None] = None
+    comparison: SkipJsonSchema[str | None] = None
+    trial: SkipJsonSchema[str | None] = None
 
     @field_validator("ci_level", mode="before")
     @classmethod
@@ -125,7 +150,7 @@ class DraftRecord(DraftModel):
     presenter: str | None = None
     condition: str | None = None
     population: str | None = None
-    design: Design = Field(default_factory=Design)
+    design: DraftDesign = Field(default_factory=DraftDesign)
     arms: list[DraftArm] = Field(default_factory=list)
     n_total: str | None = Field(default=None, description="Total number enrolled, as written.")
     primary_endpoint: str | None = None
@@ -134,7 +159,8 @@ class DraftRecord(DraftModel):
     primary_met_quote: str | None = None
     results: list[DraftResult] = Field(default_factory=list)
     safety: list[DraftSafety] = Field(default_factory=list)
-    conclusion: str | None = None
+    conclusion: str | None = Field(default=None, description="The article's conclusion, in one "
+                                                              "sentence.")
 
     @field_validator("primary_endpoint_met", mode="before")
     @classmethod

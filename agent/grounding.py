@@ -72,7 +72,8 @@ def _ground_at_span(doc: Document, cited: Cited, value: Decimal, span: Span) -> 
     start, end = span
     if not 0 <= start < end <= len(doc.text):
         return _check(cited, "not_found", "error", None,
-                      f"span [{start}, {end}] lies outside the article ({len(doc.text)} characters)")
+                      f"span [{start}, {end}] lies outside the article "
+                      f"({len(doc.text)} characters)")
     token = _token_covering(doc, start, end)
     if token is None:
         return _check(cited, "mismatch", "error", span,
@@ -165,3 +166,36 @@ def _check(cited: Cited, status: str, severity: str, span: Span | None, message:
 
 def ground_record(doc: Document, record: TrialRecord) -> list[Check]:
     return [ground(doc, cited) for cited in cited_numbers(record)]
+
+
+def resolve(record: TrialRecord, pointer: str) -> object:
+    """The object a JSON pointer such as /results/0/estimate names in the record."""
+    node: object = record
+    for part in pointer.strip("/").split("/"):
+        if not part:
+            continue
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return None
+            node = node[int(part)]
+        else:
+            node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node
+
+
+def with_statuses(record: TrialRecord, checks: list[Check]) -> TrialRecord:
+    """A copy of the record whose numbers carry their grounding status (provenance in the
+    schema); the checks stay the full story."""
+    stamped = record.model_copy(deep=True)
+    for check in checks:
+        if check.origin != "record" or check.status not in GROUND_STATUSES:
+            continue
+        number = resolve(stamped, check.field)
+        if isinstance(number, Number) and (number.status is None or check.severity != "ok"):
+            number.status = check.status  # type: ignore[assignment]
+    return stamped
+
+
+GROUND_STATUSES = frozenset({"grounded", "not_found", "mismatch", "ambiguous"})

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
@@ -70,7 +70,7 @@ class Structured:
 
 class LLM:
     def __init__(self, settings: Settings, *, base_url: str | None, model: str, backend: str,
-                 http_client: httpx.Client | None = None,
+                 http_client: httpx2.Client | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.model = model
@@ -79,7 +79,7 @@ class LLM:
         api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, max_retries=0,
-            timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
+            timeout=httpx2.Timeout(settings.request_timeout, connect=10.0),
             http_client=http_client,
         )
         self._sleep = sleep

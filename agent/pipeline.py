@@ -17,8 +17,9 @@ from agent.config import Settings
 from agent.errors import BackendError, TrialbriefError
 from agent.extract import extract
 from agent.fetch import FetchSettings, fetch
+from agent.grounding import with_statuses
 from agent.output import Output, Source, Summary
-from agent.schema import Article, TrialRecord, Usage
+from agent.schema import Article, BackendInfo, TrialRecord, Usage
 from agent.summarise import summarise
 from agent.summary_check import SummaryInput
 from agent.verify import verify
@@ -44,7 +45,7 @@ def digest_article(article: Article, settings: Settings, backend: Backend) -> Ou
         extraction = extract(article, backend)
     except BackendError as exc:
         usage += exc.usage
-        raise _with_partial(exc, _failed(article, backend, None, usage, prompts, exc))
+        raise _with_partial(exc, _failed(article, backend, None, usage, prompts, exc)) from None
     usage += extraction.usage
     if extraction.prompt:
         prompts["extract"] = extraction.prompt
@@ -58,25 +59,24 @@ def digest_article(article: Article, settings: Settings, backend: Backend) -> Ou
             usage += exc.usage
             partial = _failed(article, backend, record, usage, prompts, exc)
             partial.checks = report.checks
-            raise _with_partial(exc, partial)
+            raise _with_partial(exc, partial) from None
         usage += summarised.usage
         if summarised.prompt:
             prompts["summary"] = summarised.prompt
         summary = summarised.summary
         report = verify(record, article.text, SummaryInput(summary.text))
-    return Output(source=Source.of(article), backend=backend.info, record=record,
-                  checks=report.checks, summary=summary, status=report.status, usage=usage,
-                  prompts=prompts, generated_at=now())
+    return Output(source=Source.of(article), backend=backend.info,
+                  record=with_statuses(record, report.checks), checks=report.checks,
+                  summary=summary, status=report.status, usage=usage, prompts=prompts,
+                  generated_at=now())
 
 
 def check_record(article: Article, record: TrialRecord, summary: Summary | None) -> Output:
     """Re-run every check on a record an editor edited (and on its summary, if given)."""
-    from agent.schema import BackendInfo
-
     report = verify(record, article.text, SummaryInput(summary.text) if summary else None)
-    return Output(source=Source.of(article), backend=BackendInfo(name="check"), record=record,
-                  checks=report.checks, summary=summary, status=report.status,
-                  generated_at=now())
+    return Output(source=Source.of(article), backend=BackendInfo(name="check"),
+                  record=with_statuses(record, report.checks), checks=report.checks,
+                  summary=summary, status=report.status, generated_at=now())
 
 
 def _failed(article: Article, backend: Backend, record: TrialRecord | None, usage: list[Usage],

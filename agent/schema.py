@@ -74,7 +74,6 @@ class Design(Model):
     crossover: bool | None = None
     non_inferiority: bool | None = None
     allocation: str | None = None
-    description: str | None = None
 
 
 class Arm(Model):

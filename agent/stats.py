@@ -124,7 +124,8 @@ def estimate_inside(estimate: Written, lower: Written, upper: Written) -> bool:
     return lower.low <= estimate.high and estimate.low <= upper.high
 
 
-def centre_offset(estimate: Written, lower: Written, upper: Written, *, ratio: bool) -> float | None:
+def centre_offset(estimate: Written, lower: Written, upper: Written, *,
+                  ratio: bool) -> float | None:
     """How far the estimate sits from the CI's centre, as a share of the CI's half-width,
     at the most favourable rounding (0 = centred; 1 = on a bound)."""
     best: float | None = None

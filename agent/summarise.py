@@ -240,4 +240,4 @@ def _measure_words(measure: str) -> str:
             "beta": "estimated effect", "other": "result"}.get(measure, "result")
 
 
-__all__ = ["Known", "SummaryDraft", "Summarised", "summarise"]
+__all__ = ["Known", "Summarised", "SummaryDraft", "summarise"]

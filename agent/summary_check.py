@@ -102,9 +102,9 @@ def match_number(token: Token, approximate: bool, known: list[Known]) -> Known |
             if abs(k.value - value) < 1e-9:
                 return k
             # the summary may round: "0.8" for 0.82, "30%" for 1 − 0.70 written as 0.7
-            if token.decimals < k.decimals or k.derived:
-                if round(k.value, token.decimals) == round(value, token.decimals):
-                    return k
+            if (token.decimals < k.decimals or k.derived) and round(
+                    k.value, token.decimals) == round(value, token.decimals):
+                return k
             if (approximate or token.kind == "frequency") and k.value and (
                     abs(value - k.value) / abs(k.value) <= 0.1):
                 return k
@@ -168,8 +168,8 @@ def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> I
         claim = BENEFIT.search(sentence)
         if claim is None or HEDGE.search(sentence):
             continue
-        severity = "error" if record.is_trial_report and record.primary_endpoint_met != \
-            "not_stated" or _doubted(report) else "warning"
+        claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
+        severity = "error" if claimed or _doubted(report) else "warning"
         yield Check.model_validate({
             "field": f"/summary/sentences/{i}", "text": sentence.strip(),
             "status": "inconsistent", "span": (start, end), "severity": severity,

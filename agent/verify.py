@@ -69,7 +69,11 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
     seen = {(f.kind, f.key) for f in from_article if f.key is not None}
     checks = [to_check(f, "article") for f in from_article]
     grounded = {c.field for c in grounding if c.status == "grounded"}
+    # A number that fails grounding is already an error on its own field; the inconsistencies
+    # it causes downstream would only repeat it on other fields, so they are not reported.
     for i, result in enumerate(record.results):
+        if not _all_grounded(f"/results/{i}", record, grounded):
+            continue
         for f in check_stat(stat_from_result(doc, result, f"/results/{i}")):
             if (f.kind, f.key) not in seen:
                 checks.append(to_check(f, "record"))
@@ -78,8 +82,8 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
     for f in whole_record:
         if f.key is not None and (f.kind, f.key) in seen:
             continue
-        origin = "article" if _all_grounded(f, record, grounded) else "record"
-        checks.append(to_check(f, origin))
+        if _all_grounded(_scope(f), record, grounded):
+            checks.append(to_check(f, "article"))
     for f in primary_met(doc, record):
         if any(k in ("significance_claim_ci_crosses_null", "p_ci_mismatch") for k, _ in seen):
             origin = "article"
@@ -90,14 +94,17 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
     return checks
 
 
-def _all_grounded(finding: Finding, record: TrialRecord, grounded: set[str]) -> bool:
+def _scope(finding: Finding) -> str:
+    """The part of the record a whole-record finding rests on."""
     if finding.kind == "arm_sum_mismatch":
-        fields = ["/n_total", *(f"/arms/{i}/n" for i in range(len(record.arms)))]
-    elif finding.pointer:
-        base = finding.pointer.rsplit("/", 1)[0]
-        fields = [c.pointer for c in cited_numbers(record) if c.pointer.startswith(base + "/")]
-    else:
-        return True
+        return "/arms"
+    return finding.pointer.rsplit("/", 1)[0] if finding.pointer else "/"
+
+
+def _all_grounded(scope: str, record: TrialRecord, grounded: set[str]) -> bool:
+    fields = [c.pointer for c in cited_numbers(record) if c.pointer.startswith(scope + "/")]
+    if scope == "/arms":
+        fields.append("/n_total")
     return all(f in grounded for f in fields)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
+import time
+from collections.abc import Callable
+from typing import Any
 
 from agent.backends.base import Backend
 from agent.config import Settings
@@ -14,8 +16,10 @@ DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
 class OpenAIBackend(Backend):
-    def __init__(self, settings: Settings, *, http_client: httpx.Client | None = None,
-                 name: str = "openai") -> None:
+    """`http_client` (an httpx2.Client, which the openai SDK uses) is for tests' fake servers."""
+
+    def __init__(self, settings: Settings, *, http_client: Any = None, name: str = "openai",
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if settings.base_url is None and settings.api_key is None:
             raise ConfigError("the openai backend needs OPENAI_API_KEY (for api.openai.com) or "
                               "OPENAI_BASE_URL (for another OpenAI-compatible server)",
@@ -23,4 +27,4 @@ class OpenAIBackend(Backend):
         model = settings.model or DEFAULT_OPENAI_MODEL
         self.info = BackendInfo(name=name, model=model)
         self.llm = LLM(settings, base_url=settings.base_url, model=model, backend=name,
-                       http_client=http_client)
+                       http_client=http_client, sleep=sleep)

@@ -1,0 +1,162 @@
+"""Running one case through a backend, live (recording a cassette) or from its cassette.
+
+Layout: cassettes/evals/<backend>-<model>/<case id>.yaml, one cassette per case, plus
+meta.json (the prompts and schemas the cassettes were recorded with) and timings.json (the
+wall time and tokens each case took when recorded). A cassette is tied to its prompt version
+and model: when they change without re-recording, replay stops with "cassette out of date".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent import prompts
+from agent.backends.base import Backend
+from agent.config import Settings
+from agent.draft import DraftRecord
+from agent.errors import BackendError, TrialbriefError
+from agent.output import Output
+from agent.pipeline import digest_article
+from agent.schema import Article
+from agent.summarise import SummaryDraft
+from evals.cases import CASES_DIR, Case
+from evals.replay import CASSETTES_DIR, is_replay_miss, make_vcr, replay_backend
+
+FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class CassetteOutOfDate(TrialbriefError):
+    """Recorded exchanges no longer match the prompts, schemas or model."""
+
+    exit_code = 4
+
+
+def record_command(backend: str, cases_dir: Path | None = None) -> str:
+    where = "" if cases_dir in (None, CASES_DIR) else f" --cases {cases_dir}"
+    return f"trialbrief eval --backend {backend}{where} --record"
+
+
+def fingerprint(model: str, structured_mode: str) -> dict[str, Any]:
+    """What a recorded request depends on, besides the article."""
+    def schema_hash(model_cls: type[Any]) -> str:
+        text = json.dumps(model_cls.model_json_schema(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    return {
+        "model": model,
+        "structured_mode": structured_mode,
+        "prompts": {name: {"id": prompts.load(name).id, "sha256": prompts.load(name).sha256}
+                    for name in ("extract", "summary")},
+        "schemas": {"DraftRecord": schema_hash(DraftRecord),
+                    "SummaryDraft": schema_hash(SummaryDraft)},
+    }
+
+
+def cassette_dir(backend: str, model: str, cases_dir: Path | None = None) -> Path:
+    base = CASSETTES_DIR / "evals"
+    if cases_dir is not None and cases_dir.resolve() != CASES_DIR.resolve():
+        # Cassettes of external articles hold their text: they stay out of the repository.
+        base = CASSETTES_DIR / "external" / cases_dir.resolve().name
+    return base / f"{backend}-{model}"
+
+
+def check_meta(folder: Path, backend: str, model: str, structured_mode: str,
+               cases_dir: Path | None = None) -> None:
+    meta_path = folder / "meta.json"
+    again = record_command(backend, cases_dir)
+    if not meta_path.exists():
+        raise CassetteOutOfDate(f"no cassettes for {backend} ({model}) in {folder}",
+                                hint=f"record them with: {again}")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    current = fingerprint(model, structured_mode)
+    for key in ("model", "structured_mode", "prompts", "schemas"):
+        if meta.get(key) != current[key]:
+            raise CassetteOutOfDate(
+                f"cassette out of date: {key} changed since {folder.name} was recorded",
+                hint=f"re-record with: {again}")
+
+
+def write_meta(folder: Path, backend: str, model: str, structured_mode: str,
+               cases_dir: Path | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"backend": backend, **fingerprint(model, structured_mode),
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "record_command": record_command(backend, cases_dir)}
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def article_of(case: Case) -> Article:
+    return Article(path=f"{case.id}.txt", title=case.title, text=case.text,
+                   fetched_at=FIXED_TIME,
+                   sha256=hashlib.sha256(case.text.encode("utf-8")).hexdigest())
+
+
+@dataclass
+class Run:
+    """One case through one backend: the output, or the error that stopped it."""
+
+    case: Case
+    output: Output | None
+    error: str | None
+    seconds: float
+
+
+def run_live(case: Case, settings: Settings, backend: Backend,
+             cassette: Path | None = None) -> Run:
+    """Run a case against a live backend; with `cassette`, record the exchanges there."""
+    start = time.monotonic()
+    try:
+        if cassette is None:
+            output = digest_article(article_of(case), settings, backend)
+        else:
+            cassette.parent.mkdir(parents=True, exist_ok=True)
+            cassette.unlink(missing_ok=True)
+            with make_vcr("all").use_cassette(str(cassette)):
+                output = digest_article(article_of(case), settings, backend)
+    except TrialbriefError as exc:
+        return Run(case, exc.partial, exc.one_line(), time.monotonic() - start)
+    return Run(case, output, None, time.monotonic() - start)
+
+
+def run_replay(case: Case, settings: Settings, folder: Path, backend_name: str, model: str,
+               structured_mode: str, cases_dir: Path | None = None) -> Run:
+    cassette = folder / f"{case.id}.yaml"
+    if not cassette.exists():
+        raise CassetteOutOfDate(f"no cassette for case {case.id} in {folder}",
+                                hint=f"record it with: {record_command(backend_name, cases_dir)}")
+    backend = replay_backend(backend_name, model, structured_mode)
+    start = time.monotonic()
+    try:
+        with make_vcr("none").use_cassette(str(cassette)):
+            output = digest_article(article_of(case), settings, backend)
+    except BackendError as exc:
+        if is_replay_miss(exc):
+            raise CassetteOutOfDate(
+                f"cassette out of date: {cassette.name} has no answer for today's request",
+                hint=f"re-record with: {record_command(backend_name, cases_dir)}") from exc
+        return Run(case, exc.partial, exc.one_line(), time.monotonic() - start)
+    finally:
+        backend.close()
+    return Run(case, output, None, time.monotonic() - start)
+
+
+def write_timings(folder: Path, runs: list[Run]) -> None:
+    timings = {}
+    for run in runs:
+        usage = run.output.usage if run.output else []
+        timings[run.case.id] = {
+            "seconds": round(run.seconds, 1), "attempts": len(usage),
+            "prompt_tokens": sum(u.prompt_tokens for u in usage),
+            "completion_tokens": sum(u.completion_tokens for u in usage),
+            "error": run.error,
+        }
+    path = folder / "timings.json"
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    existing.update(timings)
+    path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
