@@ -45,7 +45,8 @@ class Settings:
     structured_mode: StructuredMode = "auto"
     temperature: float = 0.0
     seed: int | None = 7
-    max_reasks: int = 2
+    max_reasks: int = 1
+    """Re-asks after an answer fails validation (each costs a whole extraction)."""
     max_transport_retries: int = 3
     max_retry_wait: float = 60.0
     request_timeout: float = 600.0

@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from agent.document import Document, PValue, StatTuple, claims_significance
+from agent.document import (
+    Document,
+    PValue,
+    StatTuple,
+    claims_significance,
+    primary_met_statement,
+)
 from agent.numbers import Token, parse_number
 from agent.report import Check
 from agent.schema import DIFFERENCE_MEASURES, RATIO_MEASURES, Number, Result, Span, TrialRecord
@@ -464,6 +470,23 @@ def _significance(doc: Document, result: Result) -> bool | None:
     if not known or len(set(known)) > 1:
         return None
     return known[0]
+
+
+def primary_statement(doc: Document, record: TrialRecord) -> Iterator[Check]:
+    """The record must say what the article says in words about its primary endpoint."""
+    if len(record.trial_names) > 1:
+        return  # a round-up: one trial's verdict is not the record's
+    stated = primary_met_statement(doc.text)
+    if stated is None or stated[0] == record.primary_endpoint_met:
+        return
+    verdict, span = stated
+    words = doc.text[span[0]:span[1]]
+    severity = "warning" if record.primary_endpoint_met == "not_stated" else "error"
+    yield Check(field="/primary_endpoint_met", text=record.primary_endpoint_met,
+                status="mismatch", span=span, severity=severity, kind="primary_met_statement",
+                origin="record",
+                message=f"the article says {words!r}, the record says "
+                        f"{record.primary_endpoint_met.replace('_', ' ')}")
 
 
 def article_claims_met(doc: Document) -> bool:

@@ -198,6 +198,42 @@ class Document:
         return any(s < end and start < e for s, e in self.damaged_spans)
 
 
+_CONCLUSION = re.compile(
+    r"^\s*(?:Conclusions?|Interpretation|What it means|Take-home|Bottom line|Fazit)\s*:?\s*$",
+    re.I | re.M)
+
+
+_PRIMARY_NOT_MET = re.compile(
+    r"\b(?:did not|didn't|does not|failed to|did not) (?:meet|reach|achieve) (?:its|the|their) "
+    r"primary (?:end ?point|outcome)|\bprimary (?:end ?point|outcome) was not (?:met|reached)",
+    re.I)
+_PRIMARY_MET = re.compile(
+    r"\b(?:met|meeting|achieved|reached) (?:its|the|their) primary (?:end ?point|outcome)"
+    r"|\bprimary (?:end ?point|outcome) was (?:met|reached)", re.I)
+
+
+def primary_met_statement(text: str) -> tuple[str, tuple[int, int]] | None:
+    """What the article says in words about its primary endpoint: ('yes' | 'no', span)."""
+    no = _PRIMARY_NOT_MET.search(text)
+    yes = [m for m in _PRIMARY_MET.finditer(text)
+           if not _NEGATION.search(text[max(0, m.start() - 25):m.start()])]
+    if no and not yes:
+        return "no", (no.start(), no.end())
+    if yes and not no:
+        return "yes", (yes[0].start(), yes[0].end())
+    return None
+
+
+def conclusion_of(text: str) -> str | None:
+    """The first paragraph of the article's conclusion section, as written."""
+    m = _CONCLUSION.search(text)
+    if m is None:
+        return None
+    rest = text[m.end():].lstrip("\n")
+    paragraph = rest.split("\n\n", 1)[0].split("\n", 1)[0].strip()
+    return paragraph or None
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0

@@ -62,6 +62,14 @@ class DraftDesign(DraftModel):
     allocation: str | None = Field(default=None, description="e.g. '1:1'")
 
 
+def _number_or_none(value: Any) -> Any:
+    """'low', 'not reported', 'NR': words where a number goes mean the article gives none.
+    Asking the model again costs a whole extraction and changes nothing."""
+    if isinstance(value, str) and value.strip() and parse_number(value) is None:
+        return None
+    return value
+
+
 class DraftArm(DraftModel):
     label: str = Field(description="The arm as the article names it, with dose if given.")
     n: str | None = Field(default=None, description="Arm size exactly as written, e.g. '1,602'.")
@@ -86,6 +94,11 @@ class DraftResult(DraftModel):
     n: SkipJsonSchema[str | None] = None
     comparison: SkipJsonSchema[str | None] = None
     trial: SkipJsonSchema[str | None] = None
+
+    @field_validator("estimate", "ci_lower", "ci_upper", mode="before")
+    @classmethod
+    def _words_are_not_numbers(cls, value: Any) -> Any:
+        return _number_or_none(value)
 
     @field_validator("ci_level", mode="before")
     @classmethod
@@ -129,6 +142,11 @@ class DraftSafety(DraftModel):
     value: str | None = Field(default=None, description="The rate or count exactly as written.")
     quote: str | None = None
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _words_are_not_numbers(cls, value: Any) -> Any:
+        return _number_or_none(value)
+
     @model_validator(mode="after")
     def _value_in_quote(self, info: ValidationInfo) -> DraftSafety:
         article = _article(info)
@@ -159,8 +177,9 @@ class DraftRecord(DraftModel):
     primary_met_quote: str | None = None
     results: list[DraftResult] = Field(default_factory=list)
     safety: list[DraftSafety] = Field(default_factory=list)
-    conclusion: str | None = Field(default=None, description="The article's conclusion, in one "
-                                                              "sentence.")
+    # Read from the article's conclusion section instead (see extract.py): copying it cost a
+    # small model many output tokens and added nothing the text does not say.
+    conclusion: SkipJsonSchema[str | None] = None
 
     @field_validator("primary_endpoint_met", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from agent import prompts, rules
 from agent.anchor import anchor_record
+from agent.document import conclusion_of
 from agent.backends.base import Backend
 from agent.draft import DraftRecord
 from agent.errors import ExtractionError
@@ -34,7 +35,8 @@ class Extraction:
 def extract(article: Article, backend: Backend, prompt_version: str | None = None) -> Extraction:
     if backend.llm is None:
         draft = rules.extract_draft(article.text)
-        return Extraction(anchor_record(draft, article.text), draft)
+        return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text),
+                          draft)
     prompt = prompts.load(PROMPT, prompt_version)
     messages = prompt.render(article=article.text)
     try:
@@ -47,12 +49,19 @@ def extract(article: Article, backend: Backend, prompt_version: str | None = Non
         draft, usage = kept, list(exc.usage)
         log.warning("kept the model's last answer after %d attempts; its ungrounded numbers "
                     "are flagged", exc.attempts)
-        record = anchor_record(draft, article.text)
+        record = _with_conclusion(anchor_record(draft, article.text), article.text)
         record.notes.append(
             f"The model's answer failed validation {exc.attempts} times; it was kept as it is "
             "and every number that is not in the article is flagged by the checks.")
         return Extraction(record, draft, usage, prompt.id)
-    return Extraction(anchor_record(draft, article.text), draft, usage, prompt.id)
+    return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text), draft,
+                      usage, prompt.id)
+
+
+def _with_conclusion(record: TrialRecord, text: str) -> TrialRecord:
+    if record.conclusion is None:
+        record.conclusion = conclusion_of(text)
+    return record
 
 
 def _keep_last_answer(exc: ExtractionError) -> DraftRecord | None:

@@ -98,15 +98,21 @@ def peer_review_caveat(record: TrialRecord, article_text: str) -> str | None:
 
 
 def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:
-    paragraphs = [draft.headline.strip(), f"{draft.tested.strip()} {draft.participants.strip()}",
-                  draft.findings.strip(), (draft.side_effects or "").strip(), draft.meaning.strip(),
-                  caveat or ""]
+    paragraphs = [draft.headline.strip(),
+                  " ".join(_sentence(x) for x in (draft.tested, draft.participants) if x.strip()),
+                  _sentence(draft.findings), _sentence(draft.side_effects or ""),
+                  _sentence(draft.meaning), caveat or ""]
     text = "\n\n".join(p for p in paragraphs if p)
     body = "\n\n".join(p for p in paragraphs[1:] if p)
     return Summary(headline=draft.headline.strip(), text=text,
                    reading_grade=round(float(textstat.flesch_kincaid_grade(body)), 1)
                    if body else None,
                    words=len(text.split()), peer_review_caveat=bool(caveat and "peer" in caveat))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text + "." if text and text[-1] not in ".!?\"”)" else text
 
 
 # -- what the model is told ------------------------------------------------------------------

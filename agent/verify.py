@@ -17,6 +17,7 @@ from agent.consistency import (
     percent_denominators,
     percentage_phrases,
     primary_met,
+    primary_statement,
     record_rrr,
     rrr_phrases,
     significance_claims,
@@ -35,8 +36,8 @@ from agent.summary_check import SummaryInput, check_summary
 def verify(record: TrialRecord, text: str, summary: SummaryInput | None = None) -> Report:
     doc = analyse(text)
     grounding = ground_record(doc, record)
-    checks = [*grounding, *consistency(doc, record, grounding), *uncovered(doc, record),
-              *injected_text(doc)]
+    checks = [*grounding, *consistency(doc, record, grounding), *primary_statement(doc, record),
+              *uncovered(doc, record), *injected_text(doc)]
     if summary is not None:
         checks += check_summary(summary, record, Report(checks=checks), doc)
     return Report(checks=checks)

@@ -160,3 +160,27 @@ def write_timings(folder: Path, runs: list[Run]) -> None:
     existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     existing.update(timings)
     path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def eval_settings(backend: str, **overrides: Any) -> Settings:
+    """The settings every eval run uses: the defaults, unaffected by the caller's environment
+    or config file, so that replay sends exactly the requests that were recorded."""
+    from agent.config import load_settings
+
+    return load_settings(env={}, config_path=Path("/nonexistent"), backend=backend, **overrides)
+
+
+def record_cases(cases: list[Case], backend: Backend, settings: Settings, folder: Path,
+                 structured_mode: str, cases_dir: Path | None = None,
+                 progress: Any = None) -> list[Run]:
+    """Run every case live against `backend`, recording one cassette per case."""
+    assert backend.info.model is not None
+    write_meta(folder, backend.info.name, backend.info.model, structured_mode, cases_dir)
+    runs = []
+    for case in cases:
+        run = run_live(case, settings, backend, cassette=folder / f"{case.id}.yaml")
+        write_timings(folder, [run])
+        if progress is not None:
+            progress(run)
+        runs.append(run)
+    return runs
