@@ -31,7 +31,7 @@ def number_from_token(token: Token, model_text: str | None = None,
     cmp = comparator if comparator in ("<", "<=", ">", ">=") else None
     return Number(
         text=token.text, value=token.float_value, span=token.span,
-        comparator=cmp,  # type: ignore[arg-type]
+        comparator=cmp,
         model_text=model_text if model_text is not None and model_text != token.text else None,
     )
 
@@ -40,7 +40,7 @@ def unanchored(raw: str, comma_decimal: bool) -> Number:
     parsed = parse_number(raw, comma_decimal)
     cmp = parsed.comparator if parsed and parsed.comparator in ("<", "<=", ">", ">=") else None
     return Number(text=raw, value=float(parsed.value) if parsed else None, span=None,
-                  comparator=cmp)  # type: ignore[arg-type]
+                  comparator=cmp)
 
 
 def locate(doc: Document, raw: str | None, field: str, within: Span | None,

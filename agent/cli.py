@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agent import __version__
@@ -186,7 +188,7 @@ def _emit(output: Output, fmt: Format, out: Path | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         _write_atomic(out, text)
-        err.print(f"wrote {out}")
+        err.print(f"wrote {escape(str(out))}")
     _status_line(output)
 
 
@@ -200,7 +202,7 @@ def _status_line(output: Output) -> None:
 
 def _list_errors(output: Output) -> None:
     for check in output.report.errors:
-        err.print(f"  [red]error[/red] {check.field}: {check.message}")
+        err.print(f"  [red]error[/red] {check.field}: {escape(check.message)}")
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -255,7 +257,7 @@ def _batch_one(source: str, settings: Settings, backend: Backend, fmt: Format,
     try:
         output = digest(source, settings, backend)
     except TrialbriefError as exc:
-        err.print(f"[red]failed[/red] {source}: {exc.one_line()}")
+        err.print(f"[red]failed[/red] {escape(source)}: {escape(exc.one_line())}")
         if exc.partial is not None:
             _write_atomic(target, render(exc.partial, fmt.value))
             return source, "failed", exc.exit_code, str(target)
@@ -277,22 +279,19 @@ def _batch_table(rows: list[tuple[str, str, int, str]]) -> None:
     err.print(table)
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so a started llama.cpp server is stopped
+
+
 def main() -> None:
+    """Entry point. Click handles usage errors (exit 2) and typer.Exit; trialbrief's own errors
+    become one line on stderr and their exit code."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
+        app()
     except TrialbriefError as exc:
-        err.print(f"[red]error:[/red] {exc.one_line()}")
+        err.print(f"[red]error:[/red] {escape(exc.one_line())}")
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise

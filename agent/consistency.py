@@ -479,7 +479,7 @@ def primary_statement(doc: Document, record: TrialRecord) -> Iterator[Check]:
     stated = primary_met_statement(doc.text)
     if stated is None or stated[0] == record.primary_endpoint_met:
         return
-    verdict, span = stated
+    _verdict, span = stated
     words = doc.text[span[0]:span[1]]
     severity = "warning" if record.primary_endpoint_met == "not_stated" else "error"
     yield Check(field="/primary_endpoint_met", text=record.primary_endpoint_met,

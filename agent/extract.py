@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from agent import prompts, rules
 from agent.anchor import anchor_record
-from agent.document import conclusion_of
 from agent.backends.base import Backend
+from agent.document import conclusion_of
 from agent.draft import DraftRecord
 from agent.errors import ExtractionError
 from agent.schema import Article, TrialRecord, Usage

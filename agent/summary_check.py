@@ -56,8 +56,8 @@ def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
             continue
         value = cited.number.value
         decimals = _decimals(cited.number.text)
-        span = tuple(cited.number.span) if cited.number.span else None
-        known.append(Known(value, cited.pointer, span, decimals))  # type: ignore[arg-type]
+        span = cited.number.span
+        known.append(Known(value, cited.pointer, span, decimals))
         if cited.field == "estimate" and cited.pointer.startswith("/results/"):
             result = record.results[int(cited.pointer.split("/")[2])]
             if result.measure in RATIO_MEASURES and 0 < value < 1:
@@ -75,8 +75,10 @@ def _decimals(text: str) -> int:
 
 
 def described_numbers(record: TrialRecord) -> set[float]:
-    """Numbers written in the record's own words: doses in arm labels, timepoints, phase."""
+    """Numbers written in the record's own words: doses in arm labels, timepoints, phase, the
+    congress ('ESMO 2025')."""
     texts = [record.primary_endpoint or "", record.population or "", record.condition or "",
+             record.congress or "", *record.trial_names,
              record.design.phase or "", record.design.allocation or "",
              *(a.label for a in record.arms), *(r.timepoint or "" for r in record.results),
              *(r.endpoint for r in record.results), *(s.event for s in record.safety)]
@@ -153,7 +155,7 @@ def primary_established(record: TrialRecord, report: Report) -> bool:
 
 def _is_primary(record: TrialRecord, pointer: str) -> bool:
     m = re.match(r"/results/(\d+)", pointer)
-    return bool(m) and bool(record.results[int(m.group(1))].is_primary)
+    return m is not None and bool(record.results[int(m.group(1))].is_primary)
 
 
 def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> Iterator[Check]:

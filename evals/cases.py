@@ -67,7 +67,7 @@ def gold_draft(case: Case) -> DraftRecord:
         trial_names=g["trial_names"], registry_ids=g["registry_ids"],
         arms=[DraftArm(label=a["label"], n=a.get("n")) for a in g["arms"]],
         n_total=g.get("n_total"), primary_endpoint=g.get("primary_endpoint"),
-        primary_endpoint_met=_MET[g.get("primary_endpoint_met")],  # type: ignore[arg-type]
+        primary_endpoint_met=_MET[g.get("primary_endpoint_met")],
         results=results,
     )
 

@@ -32,6 +32,18 @@ GET_A_MODEL = ("put a GGUF model in ~/.cache/trialbrief/models (on the project's
                "TRIALBRIEF_MODEL_PATH; model hubs are not downloaded from at run time")
 
 
+def _die_with_parent() -> None:
+    """On Linux, the server gets SIGTERM when trialbrief dies, even by SIGKILL: no orphaned
+    server keeps two cores busy after an interrupted run."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -52,7 +64,8 @@ class LlamaCppServer:
                    "--n_ctx", str(n_ctx), "--n_threads", str(n_threads),
                    "--host", "127.0.0.1", "--port", str(self.port)]
         log.info("starting llama.cpp server on port %d with %s", self.port, model_path.name)
-        self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,654 @@
+"""`trialbrief eval`: run every case through each backend, score it, report, and gate.
+
+Backends: `rules` runs live (deterministic, no model); LLM backends (`llamacpp`, `openai`)
+replay their cassettes, one folder per backend and model (cassettes/evals/<backend>-<model>),
+so the eval is offline and deterministic. A missing or out-of-date cassette stops the run with
+the command that re-records it (CassetteOutOfDate, exit 4): a backend is never skipped quietly.
+
+The gate (evals/baseline.json) pins minimum scores per backend, maximum counts and rates for the
+"lower is better" scores (named max_...), and the hash of the project's case files. A score
+below its pin, or changed cases, fails the run (exit 1). `--update-baseline` raises pins to the
+current scores; lowering one needs `--allow-lower`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import mean
+from typing import Any, Literal
+
+from rich.console import Console
+
+from agent.backends.rules import RulesBackend
+from agent.errors import ConfigError, UsageError
+from agent.numbers import comma_decimal_locale
+from agent.verify import verify
+from evals.cases import CASES_DIR, Case, gold_record, load_cases
+from evals.faults import faults_of, flagged_fields
+from evals.record import (
+    CassetteOutOfDate,
+    Run,
+    cassette_dir,
+    check_meta,
+    eval_settings,
+    record_cases,
+    record_command,
+    run_live,
+    run_replay,
+)
+from evals.scorers import (
+    Cost,
+    GroundingScore,
+    IdentityScore,
+    ResultsScore,
+    SummaryScore,
+    Tally,
+    TrapScore,
+    VerifierScore,
+    add_tallies,
+    merge_by_key,
+    primary_met_correct,
+    score_cost,
+    score_fault,
+    score_grounding,
+    score_identity,
+    score_results,
+    score_summary,
+    score_traps,
+    score_verifier,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
+REPORTS_DIR = ROOT / "reports"
+BackendKind = Literal["rules", "llamacpp", "openai"]
+KINDS: tuple[BackendKind, ...] = ("rules", "llamacpp", "openai")
+LLAMACPP_MODE = "json_object_schema"
+UPDATE_COMMAND = "trialbrief eval --update-baseline"
+VERIFIER = "verifier"
+"""The pins of the verifier on the gold records (the same for every backend)."""
+
+# Scores the gate pins. Higher is better unless named in LOWER_IS_BETTER, whose pins are
+# maxima stored as "max_<name>".
+GATED: tuple[str, ...] = (
+    "trial_names_accuracy", "registry_ids_accuracy", "n_total_accuracy", "primary_met_accuracy",
+    "results_recall", "results_precision", "grounded_share", "unflagged_ungrounded",
+    "trap_recall", "false_alarm_rate", "summary_numbers_grounded", "failed_runs",
+)
+GATED_VERIFIER: tuple[str, ...] = ("fault_recall", "fault_exactness", "false_flag_rate")
+LOWER_IS_BETTER = frozenset({"unflagged_ungrounded", "false_alarm_rate", "failed_runs",
+                             "false_flag_rate"})
+PIN_SCALE = 10_000
+"""Pins keep 4 decimals."""
+
+Metrics = dict[str, float | None]
+
+
+# -- backends ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """One column of the eval: a backend, and for LLM backends the model and its cassettes."""
+
+    kind: BackendKind
+    model: str | None = None
+    folder: Path | None = None
+    structured_mode: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.kind if self.model is None else f"{self.kind}-{self.model}"
+
+
+def cassette_base(cases_dir: Path) -> Path:
+    """The folder that holds one <backend>-<model> folder per recorded backend."""
+    return cassette_dir("x", "y", _external(cases_dir)).parent
+
+
+def _external(cases_dir: Path) -> Path | None:
+    return None if is_project_cases(cases_dir) else cases_dir
+
+
+def is_project_cases(cases_dir: Path) -> bool:
+    return cases_dir.resolve() == CASES_DIR.resolve()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} does not hold a JSON object")
+    return data
+
+
+def replay_spec(folder: Path, cases_dir: Path) -> BackendSpec:
+    """The backend a cassette folder was recorded with; its meta.json must match today's
+    prompts, schemas and model, or the run stops with the re-record command."""
+    kind = folder.name.split("-", 1)[0]
+    if kind not in ("llamacpp", "openai"):
+        raise UsageError(f"{folder} is not a cassette folder of an LLM backend",
+                         hint="cassette folders are named llamacpp-<model> or openai-<model>")
+    meta_path = folder / "meta.json"
+    meta = _read_json(meta_path) if meta_path.exists() else {}
+    model = str(meta.get("model") or folder.name.split("-", 1)[-1])
+    # llama.cpp has one structured mode that works; an OpenAI-compatible server was recorded
+    # in the mode it supports, which meta.json keeps.
+    mode = LLAMACPP_MODE if kind == "llamacpp" else str(meta.get("structured_mode", "tools"))
+    check_meta(folder, kind, model, mode, _external(cases_dir))
+    return BackendSpec(kind, model, folder, mode)  # type: ignore[arg-type]
+
+
+def recorded_folders(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir()
+                  if p.is_dir() and p.name.split("-", 1)[0] in ("llamacpp", "openai"))
+
+
+def choose_backends(names: Sequence[str] | None, cases_dir: Path, base: Path,
+                    pinned: Iterable[str] = ()) -> list[BackendSpec]:
+    """`rules` plus every recorded backend (and every pinned one, whose cassettes must then
+    exist) by default; or the named backends: a kind, or a kind-model column key."""
+    if not names:
+        keys = {p.name for p in recorded_folders(base)}
+        keys |= {k for k in pinned if k not in ("rules", VERIFIER)}
+        return [BackendSpec("rules"), *(replay_spec(base / k, cases_dir) for k in sorted(keys))]
+    specs: list[BackendSpec] = []
+    for name in dict.fromkeys(names):
+        specs += _named(name, cases_dir, base)
+    return specs
+
+
+def _named(name: str, cases_dir: Path, base: Path) -> list[BackendSpec]:
+    if name == "rules":
+        return [BackendSpec("rules")]
+    kind = name.split("-", 1)[0]
+    if kind not in KINDS:
+        raise UsageError(f"unknown backend {name!r}",
+                         hint="use rules, llamacpp, openai, or a column such as llamacpp-<model>")
+    folders = [base / name] if "-" in name else [
+        p for p in recorded_folders(base) if p.name.startswith(f"{kind}-")]
+    if not folders or not folders[0].is_dir():
+        again = record_command(kind, _external(cases_dir))
+        raise CassetteOutOfDate(f"no cassettes for {name} in {base}",
+                                hint=f"record them with: {again}")
+    return [replay_spec(f, cases_dir) for f in folders]
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    run: Run
+    seconds: float | None
+    """Wall time of the article: measured (rules), or as recorded (LLM backends)."""
+
+
+def recorded_seconds(folder: Path) -> dict[str, float]:
+    path = folder / "timings.json"
+    if not path.exists():
+        return {}
+    return {case_id: float(t["seconds"]) for case_id, t in _read_json(path).items()
+            if isinstance(t, dict) and t.get("seconds") is not None}
+
+
+def run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path) -> list[CaseRun]:
+    if spec.kind == "rules":
+        settings = eval_settings("rules")
+        return [_timed(run_live(case, settings, RulesBackend())) for case in cases]
+    assert spec.folder is not None and spec.model is not None and spec.structured_mode
+    settings = eval_settings(spec.kind)
+    timings = recorded_seconds(spec.folder)
+    return [CaseRun(run_replay(case, settings, spec.folder, spec.kind, spec.model,
+                               spec.structured_mode, _external(cases_dir)),
+                    timings.get(case.id)) for case in cases]
+
+
+def _timed(run: Run) -> CaseRun:
+    return CaseRun(run, run.seconds)
+
+
+def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path,
+                   progress: Callable[[Run], None] | None = None) -> Path:
+    """Re-record every case against the configured endpoint; returns the cassette folder."""
+    if kind == "llamacpp":
+        from agent.backends.llamacpp import LlamaCppBackend
+
+        settings = eval_settings("llamacpp")
+        with LlamaCppBackend(settings) as backend:
+            assert backend.info.model is not None
+            folder = cassette_dir("llamacpp", backend.info.model, _external(cases_dir))
+            record_cases(list(cases), backend, settings, folder, LLAMACPP_MODE,
+                         _external(cases_dir), progress)
+        return folder
+    if kind == "openai":
+        return _record_openai(cases, cases_dir, progress)
+    raise UsageError(f"--record applies to LLM backends, not {kind!r}",
+                     hint="the rules backend runs live on every eval")
+
+
+def _record_openai(cases: Sequence[Case], cases_dir: Path,
+                   progress: Callable[[Run], None] | None) -> Path:
+    from agent.backends.openai_compat import OpenAIBackend
+    from agent.llm import resolve_mode
+
+    base_url, api_key = os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY")
+    if not base_url and not api_key:
+        raise ConfigError("recording the openai backend needs OPENAI_API_KEY (api.openai.com) "
+                          "or OPENAI_BASE_URL (another OpenAI-compatible server)",
+                          hint="set one and run the command again")
+    settings = eval_settings("openai", base_url=base_url, api_key=api_key,
+                             model=os.environ.get("TRIALBRIEF_MODEL"))
+    mode = resolve_mode(settings.structured_mode, settings.base_url, "openai")
+    with OpenAIBackend(settings) as backend:
+        assert backend.info.model is not None
+        folder = cassette_dir("openai", backend.info.model, _external(cases_dir))
+        record_cases(list(cases), backend, settings, folder, mode, _external(cases_dir),
+                     progress)
+    return folder
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    case_id: str
+    group: str
+    kind: str
+    traps: tuple[str, ...]
+    status: str
+    error: str | None
+    identity: IdentityScore
+    primary_met: bool
+    results: ResultsScore
+    grounding: GroundingScore
+    trap: TrapScore
+    summary: SummaryScore | None
+    cost: Cost
+    seconds_known: bool
+
+
+def score_case(case: Case, case_run: CaseRun) -> CaseScore:
+    run, output = case_run.run, case_run.run.output
+    record = output.record if output is not None else None
+    checks = output.checks if output is not None else []
+    comma = comma_decimal_locale(case.text)
+    return CaseScore(
+        case_id=case.id, group=case.group, kind=case.kind, traps=tuple(sorted(case.trap_kinds)),
+        status="failed" if run.error or output is None else output.status, error=run.error,
+        identity=score_identity(record, case.gold, comma),
+        primary_met=primary_met_correct(record, case.gold),
+        results=score_results(record, case.gold.get("results", []), comma),
+        grounding=score_grounding(record, checks, case.text, comma),
+        trap=score_traps(case.trap_kinds, checks),
+        summary=score_summary(output),
+        cost=score_cost(output, case_run.seconds or 0.0),
+        seconds_known=case_run.seconds is not None,
+    )
+
+
+def _share(flags: Iterable[bool]) -> float | None:
+    return add_tallies(Tally.of(f) for f in flags).rate
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return mean(known) if known else None
+
+
+def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
+    """The backend's scores over all cases: counts added up (micro-averaged), then divided."""
+    summaries = [c.summary for c in cases if c.summary is not None]
+    clean = [c for c in cases if not c.traps]
+    return {
+        "cases": len(cases),
+        "failed_runs": sum(1 for c in cases if c.status == "failed"),
+        "trial_names_accuracy": _share(c.identity.trial_names for c in cases),
+        "registry_ids_accuracy": _share(c.identity.registry_ids for c in cases),
+        "n_total_accuracy": _share(c.identity.n_total for c in cases),
+        "primary_met_accuracy": _share(c.primary_met for c in cases),
+        "results_recall": add_tallies(c.results.recall for c in cases).rate,
+        "results_precision": add_tallies(c.results.precision for c in cases).rate,
+        "measure_agreement": add_tallies(c.results.measure_agrees for c in cases).rate,
+        "results_via_safety": sum(c.results.via_safety for c in cases),
+        "grounded_share": add_tallies(c.grounding.grounded for c in cases).rate,
+        "unflagged_ungrounded": sum(len(c.grounding.unflagged_ungrounded) for c in cases),
+        "trap_recall": add_tallies(c.trap.detected for c in cases).rate,
+        "false_alarm_rate": _share(c.trap.false_alarm for c in clean),
+        "false_alarms": sum(1 for c in clean if c.trap.false_alarm),
+        "trap_unrelated_findings": sum(len(c.trap.unrelated) for c in cases),
+        "summary_numbers_grounded": add_tallies(s.numbers_grounded for s in summaries).rate,
+        "spin_flags": sum(s.spin_flags for s in summaries),
+        "reading_grade": _mean(s.reading_grade for s in summaries),
+        "summary_words": _mean(float(s.words) for s in summaries),
+        "prompt_tokens_per_article": _mean(float(c.cost.prompt_tokens) for c in cases),
+        "completion_tokens_per_article": _mean(float(c.cost.completion_tokens) for c in cases),
+        "attempts_per_article": _mean(float(c.cost.attempts) for c in cases),
+        "retries": sum(c.cost.retries for c in cases),
+        "seconds_per_article": _mean(c.cost.seconds for c in cases if c.seconds_known),
+        "seconds_total": sum(c.cost.seconds for c in cases if c.seconds_known),
+    }
+
+
+@dataclass(frozen=True)
+class BackendScores:
+    spec: BackendSpec
+    cases: list[CaseScore]
+    metrics: Metrics
+    recall_by_measure: dict[str, Tally]
+    precision_by_measure: dict[str, Tally]
+
+
+def score_backend(spec: BackendSpec, cases: Sequence[Case], runs: Sequence[CaseRun]
+                  ) -> BackendScores:
+    scores = [score_case(case, run) for case, run in zip(cases, runs, strict=True)]
+    return BackendScores(
+        spec, scores, metrics_of(scores),
+        merge_by_key(c.results.recall_by_measure for c in scores),
+        merge_by_key(c.results.precision_by_measure for c in scores),
+    )
+
+
+def verifier_score(cases: Sequence[Case]) -> VerifierScore:
+    """Seeded faults in every gold record, and the unmodified gold records: does `verify`
+    flag each fault, and stay silent on correct records?"""
+    outcomes = []
+    clean_flagged = []
+    for case in cases:
+        gold = gold_record(case)
+        clean_errors = flagged_fields(verify(gold, case.text))
+        clean_flagged.append(bool(clean_errors))
+        outcomes += [score_fault(f, verify(f.record, case.text), clean_errors)
+                     for f in faults_of(gold)]
+    return score_verifier(outcomes, clean_flagged)
+
+
+def verifier_metrics(score: VerifierScore) -> Metrics:
+    return {"faults": score.recall.total, "gold_records": score.false_flags.total,
+            "fault_recall": score.recall.rate, "fault_exactness": score.exact.rate,
+            "false_flag_rate": score.false_flags.rate}
+
+
+# -- the gate ---------------------------------------------------------------------------------
+
+
+def cases_hash(folder: Path) -> str:
+    """sha256 over the case files (name and bytes, sorted by name): what the pins hold for."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.json")):
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def pin_name(metric: str) -> str:
+    return f"max_{metric}" if metric in LOWER_IS_BETTER else metric
+
+
+def metric_of_pin(pin: str) -> str:
+    return pin[4:] if pin.startswith("max_") and pin[4:] in LOWER_IS_BETTER else pin
+
+
+def pin_value(metric: str, value: float) -> float:
+    """The pin for a score: the score itself, rounded towards passing at 4 decimals."""
+    scaled = round(value * PIN_SCALE, 6)  # 0.9999999 is 1 here, not a pin a hair below it
+    return (math.ceil(scaled) if metric in LOWER_IS_BETTER else math.floor(scaled)) / PIN_SCALE
+
+
+def holds(metric: str, value: float | None, pin: float) -> bool:
+    if value is None:
+        return False
+    return value <= pin if metric in LOWER_IS_BETTER else value >= pin
+
+
+@dataclass(frozen=True)
+class Baseline:
+    cases_hash: str | None = None
+    pins: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def load_baseline(path: Path) -> Baseline:
+    if not path.exists():
+        return Baseline()
+    data = _read_json(path)
+    return Baseline(data.get("cases_hash"), {k: dict(v) for k, v in data.get("pins", {}).items()})
+
+
+def save_baseline(path: Path, baseline: Baseline) -> None:
+    data = {"cases_hash": baseline.cases_hash,
+            "pins": {k: dict(sorted(v.items())) for k, v in sorted(baseline.pins.items())}}
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def gated_metrics(key: str, metrics: Mapping[str, float | None]) -> dict[str, float | None]:
+    names = GATED_VERIFIER if key == VERIFIER else GATED
+    return {name: metrics.get(name) for name in names}
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    failures: list[str]
+    checked: list[str]
+    """The columns compared with their pins."""
+    not_run: list[str]
+    """Pinned columns this run did not score (a narrower --backend)."""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def check_gate(baseline: Baseline, current: Mapping[str, Mapping[str, float | None]],
+               current_hash: str) -> GateOutcome:
+    failures: list[str] = []
+    if baseline.cases_hash is None or not baseline.pins:
+        failures.append(f"no baseline pinned: pin one with: {UPDATE_COMMAND}")
+    elif baseline.cases_hash != current_hash:
+        failures.append(f"cases changed: the pins hold for cases {baseline.cases_hash[:12]}…, "
+                        f"these are {current_hash[:12]}…: re-pin with: {UPDATE_COMMAND}")
+    checked = [k for k in baseline.pins if k in current]
+    for key in checked:
+        for pin, pinned in sorted(baseline.pins[key].items()):
+            metric = metric_of_pin(pin)
+            value = current[key].get(metric)
+            if not holds(metric, value, pinned):
+                sign = ">" if metric in LOWER_IS_BETTER else "<"
+                shown = "no value" if value is None else f"{value:.4f}"
+                failures.append(f"{key}: {metric} {shown} {sign} pin {pin} {pinned:g}")
+    return GateOutcome(failures, checked, [k for k in baseline.pins if k not in current])
+
+
+@dataclass(frozen=True)
+class PinUpdate:
+    baseline: Baseline
+    raised: list[str]
+    refused: list[str]
+    """Pins that would go down (or disappear): refused without --allow-lower."""
+
+
+def update_pins(baseline: Baseline, current: Mapping[str, Mapping[str, float | None]],
+                current_hash: str, allow_lower: bool) -> PinUpdate:
+    pins = {k: dict(v) for k, v in baseline.pins.items()}
+    raised: list[str] = []
+    refused: list[str] = []
+    for key, metrics in current.items():
+        old = pins.get(key, {})
+        new: dict[str, float] = {}
+        for metric, value in gated_metrics(key, metrics).items():
+            name = pin_name(metric)
+            if value is None:
+                if name in old:
+                    refused.append(f"{key}: {name} {old[name]:g} would be dropped (no value now)")
+                continue
+            pinned = pin_value(metric, value)
+            before = old.get(name)
+            if before is not None and not holds(metric, pinned, before):
+                refused.append(f"{key}: {name} {before:g} -> {pinned:g} would lower the pin")
+            elif before != pinned:
+                raised.append(f"{key}: {name} {'—' if before is None else f'{before:g}'} -> "
+                              f"{pinned:g}")
+            new[name] = pinned
+        pins[key] = new
+    if refused and not allow_lower:
+        return PinUpdate(baseline, [], refused)
+    return PinUpdate(Baseline(current_hash, pins), raised, refused if allow_lower else [])
+
+
+# -- the whole run ----------------------------------------------------------------------------
+
+
+@dataclass
+class EvalResult:
+    cases_dir: Path
+    cases_hash: str
+    project_cases: bool
+    backends: list[BackendScores]
+    verifier: VerifierScore
+    generated_at: datetime
+    gate: GateOutcome | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def current(self) -> dict[str, Metrics]:
+        scores: dict[str, Metrics] = {b.spec.key: b.metrics for b in self.backends}
+        scores[VERIFIER] = verifier_metrics(self.verifier)
+        return scores
+
+
+NOTES = [
+    "Scores add up counts over all cases (micro-averaged) before dividing.",
+    "Results match on values (estimate, CI bounds) read with the project's parser, then on "
+    "endpoint and arm words. The record's safety findings count as percentages: they may "
+    "match the gold's safety percentages (which the gold lists among the results) and they "
+    "count towards precision.",
+    "Grounded share: record numbers whose grounding check says grounded. Unflagged ungrounded: "
+    "numbers whose cited span does not hold their value (recomputed here, independently of the "
+    "verifier) that carry no error or warning; it must be 0.",
+    "Traps: a declared trap kind among the checks (significance_claim_ci_crosses_null may also "
+    "show as primary_met_mismatch). False alarms: clean cases with a consistency finding about "
+    "the article itself (origin 'article').",
+    "Verifier: seeded faults (evals/faults.py) in the gold records; recall = every changed field "
+    "has an error; exact = no other field gained one; false flags = gold records with an error.",
+    "Cost: tokens and attempts from the run's usage, retries and re-asks included; seconds per "
+    "article are measured for rules and as recorded (timings.json) for replayed backends.",
+]
+
+
+def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = None, *,
+             record: bool = False, cassettes: Path | None = None,
+             baseline: Baseline | None = None, console: Console | None = None) -> EvalResult:
+    cases_dir = cases_dir or CASES_DIR
+    cases = load_cases(cases_dir)
+    if not cases:
+        raise UsageError(f"no cases in {cases_dir}", hint="pass a folder of case .json files")
+    base = cassettes or cassette_base(cases_dir)
+    if record:
+        _record(backends, cases, cases_dir, console)
+    pinned = baseline.pins if baseline and is_project_cases(cases_dir) else {}
+    specs = choose_backends(backends, cases_dir, base, pinned)
+    scored = []
+    for spec in specs:
+        start = time.monotonic()
+        scored.append(score_backend(spec, cases, run_backend(spec, cases, cases_dir)))
+        _say(console, f"[dim]{spec.key}: {len(cases)} cases in "
+                      f"{time.monotonic() - start:.1f} s[/dim]")
+    return EvalResult(cases_dir, cases_hash(cases_dir), is_project_cases(cases_dir), scored,
+                      verifier_score(cases), datetime.now(UTC), notes=list(NOTES))
+
+
+def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Path,
+            console: Console | None) -> None:
+    kinds = [b.split("-", 1)[0] for b in backends or [] if b != "rules"]
+    if not kinds:
+        raise UsageError("--record needs the LLM backend to record",
+                         hint="e.g. trialbrief eval --backend llamacpp --record")
+    for kind in dict.fromkeys(kinds):
+        def progress(run: Run, kind: str = kind) -> None:
+            _say(console, f"  recorded {kind} {run.case.id}: {run.seconds:.0f} s"
+                          + (f" ({run.error})" if run.error else ""))
+
+        folder = record_backend(kind, cases, cases_dir, progress)
+        _say(console, f"recorded {len(cases)} cassettes in {folder}")
+
+
+def _say(console: Console | None, text: str) -> None:
+    if console is not None:
+        console.print(text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
+            report: Path | None, json_out: Path | None, gate: bool, update_baseline: bool,
+            allow_lower: bool, console: Console, baseline_path: Path = BASELINE_PATH,
+            cassettes: Path | None = None) -> int:
+    """The `trialbrief eval` command. Returns the exit code: 0 passed (or not gated),
+    1 below a pin, cases changed, or a refused lowering. Errors raise (the CLI's exit codes)."""
+    from evals.report import print_tables, render_html, to_json
+
+    cases_dir = cases or CASES_DIR
+    if (update_baseline or allow_lower) and not is_project_cases(cases_dir):
+        raise UsageError("the baseline pins the project's own cases only",
+                         hint="drop --cases to update the baseline")
+    if allow_lower and not update_baseline:
+        raise UsageError("--allow-lower only applies with --update-baseline")
+    baseline = load_baseline(baseline_path)
+    result = evaluate(backends, cases_dir, record=record, cassettes=cassettes, baseline=baseline,
+                      console=console)
+    code = 0
+    if update_baseline:
+        code = _update(baseline_path, baseline, result, allow_lower, console)
+    elif gate and result.project_cases:
+        result.gate = check_gate(baseline, result.current(), result.cases_hash)
+        code = 0 if result.gate.passed else 1
+    elif gate:
+        result.notes.append(f"Not gated: {cases_dir} is not the project's cases folder.")
+    print_tables(result, baseline, console)
+    json_path = json_out or REPORTS_DIR / "eval.json"
+    html_path = report or REPORTS_DIR / "eval.html"
+    write_atomic(json_path, json.dumps(to_json(result, baseline), indent=2) + "\n")
+    write_atomic(html_path, render_html(result, baseline))
+    console.print(f"wrote {json_path} and {html_path}")
+    return code
+
+
+def _update(path: Path, baseline: Baseline, result: EvalResult, allow_lower: bool,
+            console: Console) -> int:
+    update = update_pins(baseline, result.current(), result.cases_hash, allow_lower)
+    if update.refused and not allow_lower:
+        console.print("[red]refused to lower pins[/red] (pass --allow-lower to do it on purpose):")
+        for line in update.refused:
+            console.print(f"  {line}")
+        return 1
+    for line in update.refused:
+        console.print(f"  [yellow]lowered[/yellow] {line}")
+    for line in update.raised:
+        console.print(f"  [green]pinned[/green] {line}")
+    stale = [k for k in baseline.pins if k not in result.current()]
+    if stale and baseline.cases_hash != result.cases_hash:
+        console.print(f"[yellow]not re-measured on the changed cases:[/yellow] "
+                      f"{', '.join(stale)}")
+    save_baseline(path, update.baseline)
+    console.print(f"baseline {path} updated ({len(update.raised)} pins changed)")
+    return 0

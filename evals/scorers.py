@@ -1,0 +1,453 @@
+"""Scorers: small pure functions that compare one backend's output with a case's gold record.
+
+Every scorer returns counts (`Tally`: hits out of a total), not rates, so that a whole run is
+scored by adding the counts of its cases (micro-averaged) and an empty case (no gold results,
+no record numbers) adds nothing instead of a meaningless 0 or 1.
+
+Numbers are compared as values, re-read from their text with the project's parser
+(`agent.numbers.parse_number`), so "0·75" equals "0.75" and "1 635" equals "1635".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from agent.grounding import cited_numbers
+from agent.numbers import parse_number
+from agent.output import Output
+from agent.report import Check, Report
+from agent.schema import Number, TrialRecord
+from evals.faults import Fault, flagged_fields
+
+# -- counting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """`hits` out of `total`; the rate is None when there was nothing to count."""
+
+    hits: int = 0
+    total: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.hits + other.hits, self.total + other.total)
+
+    @property
+    def rate(self) -> float | None:
+        return self.hits / self.total if self.total else None
+
+    @classmethod
+    def of(cls, hit: bool) -> Tally:
+        return cls(int(hit), 1)
+
+
+def add_tallies(tallies: Iterable[Tally]) -> Tally:
+    return sum(tallies, Tally())
+
+
+def merge_by_key(parts: Iterable[Mapping[str, Tally]]) -> dict[str, Tally]:
+    merged: dict[str, Tally] = {}
+    for part in parts:
+        for key, tally in part.items():
+            merged[key] = merged.get(key, Tally()) + tally
+    return dict(sorted(merged.items()))
+
+
+def value_of(text: str | None, comma_decimal: bool = False) -> Decimal | None:
+    """The value of a number as written, or None (absent or unreadable)."""
+    if text is None:
+        return None
+    parsed = parse_number(text, comma_decimal)
+    return parsed.value if parsed is not None else None
+
+
+def number_value(number: Number | None, comma_decimal: bool = False) -> Decimal | None:
+    return value_of(number.text, comma_decimal) if number is not None else None
+
+
+# -- identity ---------------------------------------------------------------------------------
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(_DASHES.sub("-", name).casefold().split())
+
+
+def names_match(predicted: Sequence[str], gold: Sequence[str]) -> bool:
+    """The same set of trial names (case, dash style and spacing aside)."""
+    return {_name_key(n) for n in predicted} == {_name_key(n) for n in gold}
+
+
+def ids_match(predicted: Sequence[str], gold: Sequence[str]) -> bool:
+    return {i.strip().upper() for i in predicted} == {i.strip().upper() for i in gold}
+
+
+def n_total_match(predicted: Number | None, gold: str | None, comma_decimal: bool = False
+                  ) -> bool:
+    """Exact: both absent, or both present with the same value."""
+    if predicted is None or gold is None:
+        return predicted is None and gold is None
+    value = number_value(predicted, comma_decimal)
+    return value is not None and value == value_of(gold, comma_decimal)
+
+
+@dataclass(frozen=True)
+class IdentityScore:
+    trial_names: bool
+    registry_ids: bool
+    n_total: bool
+
+
+def score_identity(record: TrialRecord | None, gold: Mapping[str, Any],
+                   comma_decimal: bool = False) -> IdentityScore:
+    if record is None:
+        return IdentityScore(False, False, False)
+    return IdentityScore(
+        trial_names=names_match(record.trial_names, gold.get("trial_names", [])),
+        registry_ids=ids_match(record.registry_ids, gold.get("registry_ids", [])),
+        n_total=n_total_match(record.n_total, gold.get("n_total"), comma_decimal),
+    )
+
+
+_MET = {True: "yes", False: "no", None: "not_stated"}
+
+
+def primary_met_correct(record: TrialRecord | None, gold: Mapping[str, Any]) -> bool:
+    return record is not None and record.primary_endpoint_met == _MET[
+        gold.get("primary_endpoint_met")]
+
+
+# -- results ----------------------------------------------------------------------------------
+
+ValueKey = tuple[Decimal | None, Decimal | None, Decimal | None]
+_STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or",
+                        "the", "to", "vs", "versus", "with", "without", "was", "were", "who"})
+
+
+def words_of(text: str | None) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", (text or "").casefold())
+                     if w not in _STOPWORDS)
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard similarity of two word sets (0 when both are empty)."""
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+@dataclass(frozen=True)
+class StatTuple:
+    """One result reduced to what matching needs: its values, then its words."""
+
+    measure: str
+    key: ValueKey
+    endpoint: frozenset[str]
+    arm: frozenset[str]
+    source: Literal["result", "safety"] = "result"
+    label: str = ""
+
+    @property
+    def has_values(self) -> bool:
+        return any(v is not None for v in self.key)
+
+
+def gold_tuples(results: Sequence[Mapping[str, Any]], comma_decimal: bool = False
+                ) -> list[StatTuple]:
+    return [StatTuple(
+        measure=r["measure"],
+        key=(value_of(r.get("estimate"), comma_decimal), value_of(r.get("ci_lower"),
+             comma_decimal), value_of(r.get("ci_upper"), comma_decimal)),
+        endpoint=words_of(r.get("endpoint")), arm=words_of(r.get("arm")),
+        label=_label(r.get("endpoint"), r["measure"], r.get("estimate"), r.get("ci_lower"),
+                     r.get("ci_upper")),
+    ) for r in results]
+
+
+def record_tuples(record: TrialRecord | None, comma_decimal: bool = False) -> list[StatTuple]:
+    """The record's results, and its safety findings as percentages (the gold lists safety
+    percentages among the results, so a safety finding may match one)."""
+    if record is None:
+        return []
+    tuples = [StatTuple(
+        measure=r.measure,
+        key=(number_value(r.estimate, comma_decimal), number_value(r.ci_lower, comma_decimal),
+             number_value(r.ci_upper, comma_decimal)),
+        endpoint=words_of(r.endpoint), arm=words_of(r.arm),
+        label=_label(r.endpoint, r.measure, *(_text(n) for n in (r.estimate, r.ci_lower,
+                                                                  r.ci_upper))),
+    ) for r in record.results]
+    tuples += [StatTuple(
+        measure="percent", key=(number_value(s.value, comma_decimal), None, None),
+        endpoint=words_of(s.event), arm=words_of(s.arm), source="safety",
+        label=_label(s.event, "safety", _text(s.value), None, None),
+    ) for s in record.safety if s.value is not None]
+    return tuples
+
+
+def _text(number: Number | None) -> str | None:
+    return number.text if number is not None else None
+
+
+def _label(endpoint: str | None, measure: str, estimate: str | None, lower: str | None,
+           upper: str | None) -> str:
+    ci = f" ({lower} to {upper})" if lower is not None or upper is not None else ""
+    return f"{endpoint or '?'}: {measure} {estimate}{ci}"
+
+
+def _compatible(gold: StatTuple, predicted: StatTuple) -> bool:
+    if gold.key != predicted.key:
+        return False
+    if predicted.source == "safety" and gold.measure != "percent":
+        return False
+    # Without any value, only the words can say it is the same result.
+    return gold.has_values or overlap(gold.endpoint, predicted.endpoint) > 0
+
+
+def match_tuples(gold: Sequence[StatTuple], predicted: Sequence[StatTuple]
+                 ) -> list[tuple[int, int]]:
+    """One-to-one pairs (gold index, predicted index): values must be equal; among equal
+    values the closest endpoint wording wins, then the closest arm, then the order."""
+    pairs = [(overlap(g.endpoint, p.endpoint), overlap(g.arm, p.arm), i, j)
+             for i, g in enumerate(gold) for j, p in enumerate(predicted) if _compatible(g, p)]
+    pairs.sort(key=lambda x: (-x[0], -x[1], x[2], x[3]))
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    matched: list[tuple[int, int]] = []
+    for _, _, i, j in pairs:
+        if i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+            matched.append((i, j))
+    return sorted(matched)
+
+
+@dataclass(frozen=True)
+class ResultsScore:
+    recall: Tally
+    """Gold results found in the record."""
+    precision: Tally
+    """Record results (and safety percentages) that are gold results."""
+    recall_by_measure: dict[str, Tally] = field(default_factory=dict)
+    """Keyed by the gold measure."""
+    precision_by_measure: dict[str, Tally] = field(default_factory=dict)
+    """Keyed by the record's measure ('safety' for safety findings)."""
+    measure_agrees: Tally = Tally()
+    """Matched pairs whose measure is the gold measure (safety findings count as percent)."""
+    via_safety: int = 0
+    """Gold results matched by a safety finding of the record."""
+    missed: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+
+
+def score_results(record: TrialRecord | None, gold_results: Sequence[Mapping[str, Any]],
+                  comma_decimal: bool = False) -> ResultsScore:
+    gold = gold_tuples(gold_results, comma_decimal)
+    predicted = record_tuples(record, comma_decimal)
+    pairs = match_tuples(gold, predicted)
+    found = {i for i, _ in pairs}
+    used = {j for _, j in pairs}
+    recall_by: dict[str, Tally] = {}
+    for i, g in enumerate(gold):
+        recall_by[g.measure] = recall_by.get(g.measure, Tally()) + Tally.of(i in found)
+    precision_by: dict[str, Tally] = {}
+    for j, p in enumerate(predicted):
+        key = "safety" if p.source == "safety" else p.measure
+        precision_by[key] = precision_by.get(key, Tally()) + Tally.of(j in used)
+    return ResultsScore(
+        recall=Tally(len(found), len(gold)), precision=Tally(len(used), len(predicted)),
+        recall_by_measure=dict(sorted(recall_by.items())),
+        precision_by_measure=dict(sorted(precision_by.items())),
+        measure_agrees=add_tallies(Tally.of(gold[i].measure == predicted[j].measure)
+                                   for i, j in pairs),
+        via_safety=sum(1 for _, j in pairs if predicted[j].source == "safety"),
+        missed=tuple(g.label for i, g in enumerate(gold) if i not in found),
+        extra=tuple(p.label for j, p in enumerate(predicted) if j not in used),
+    )
+
+
+# -- grounding --------------------------------------------------------------------------------
+
+GROUNDING_KINDS = frozenset({"grounding", "injection", "damaged_text"})
+
+
+@dataclass(frozen=True)
+class GroundingScore:
+    grounded: Tally
+    """Record numbers whose grounding check says 'grounded'."""
+    unflagged_ungrounded: tuple[str, ...] = ()
+    """Record numbers that are not the number at their span (recomputed here), yet carry no
+    error or warning: a wrong number passed as verified. Must be empty."""
+
+
+def at_span(number: Number, source_text: str, comma_decimal: bool = False) -> bool:
+    """Recomputed without the verifier: the text at the cited span is this number's value."""
+    value = number_value(number, comma_decimal)
+    if value is None or number.span is None:
+        return False
+    if number.value is not None and Decimal(repr(number.value)) != value:
+        return False
+    start, end = number.span
+    if not 0 <= start < end <= len(source_text):
+        return False
+    # A span may start at "P=" or a comparator; the value must be all that follows.
+    return value_of(source_text[start:end].lstrip(" Pp=<>≤≥"), comma_decimal) == value
+
+
+def score_grounding(record: TrialRecord | None, checks: Sequence[Check], source_text: str,
+                    comma_decimal: bool = False) -> GroundingScore:
+    if record is None:
+        return GroundingScore(Tally())
+    grounded = {c.field for c in checks
+                if c.kind in GROUNDING_KINDS and c.status == "grounded"}
+    flagged = {c.field for c in checks if c.severity != "ok"}
+    numbers = list(cited_numbers(record))
+    unflagged = tuple(
+        f"{c.pointer}: {c.number.text!r}" for c in numbers
+        if not at_span(c.number, source_text, comma_decimal) and c.pointer not in flagged)
+    return GroundingScore(Tally(sum(1 for c in numbers if c.pointer in grounded), len(numbers)),
+                          unflagged)
+
+
+# -- verifier (on gold records, backend-independent) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaultOutcome:
+    kind: str
+    detected: bool
+    """Every changed field has an error."""
+    exact: bool
+    """...and no other field gained one."""
+
+
+def score_fault(fault: Fault, report: Report, clean_errors: set[str]) -> FaultOutcome:
+    errors = flagged_fields(report)
+    detected = fault.fields <= errors
+    return FaultOutcome(fault.kind, detected, detected and errors - clean_errors <= fault.fields)
+
+
+@dataclass(frozen=True)
+class VerifierScore:
+    recall: Tally
+    exact: Tally
+    false_flags: Tally
+    """Unmodified gold records with at least one error (should be none)."""
+    recall_by_kind: dict[str, Tally] = field(default_factory=dict)
+
+
+def score_verifier(outcomes: Sequence[FaultOutcome], clean_flagged: Sequence[bool]
+                   ) -> VerifierScore:
+    by_kind: dict[str, Tally] = {}
+    for o in outcomes:
+        by_kind[o.kind] = by_kind.get(o.kind, Tally()) + Tally.of(o.detected)
+    return VerifierScore(
+        recall=add_tallies(Tally.of(o.detected) for o in outcomes),
+        exact=add_tallies(Tally.of(o.exact) for o in outcomes),
+        false_flags=add_tallies(Tally.of(f) for f in clean_flagged),
+        recall_by_kind=dict(sorted(by_kind.items())),
+    )
+
+
+# -- traps ------------------------------------------------------------------------------------
+
+CONSISTENCY_KINDS = frozenset({
+    "p_ci_mismatch", "p_ci_doubt", "estimate_outside_ci", "ci_order", "ci_asymmetry",
+    "significance_claim_ci_crosses_null", "primary_met_mismatch", "impossible_percentage",
+    "arm_sum_mismatch", "rrr_hr_mismatch",
+})
+TRAP_ALIASES: dict[str, frozenset[str]] = {
+    # A significance claim whose CI crosses the null is also a primary endpoint claimed met
+    # that the results do not support: either finding names the trap.
+    "significance_claim_ci_crosses_null": frozenset({"significance_claim_ci_crosses_null",
+                                                     "primary_met_mismatch"}),
+}
+
+
+@dataclass(frozen=True)
+class TrapScore:
+    detected: Tally
+    """Declared traps found among the checks (trap cases only)."""
+    false_alarm: bool
+    """A clean case (no declared trap) on which the article was found inconsistent."""
+    alarms: tuple[str, ...] = ()
+    """The consistency findings about the article: the trap, or false alarms."""
+    unrelated: tuple[str, ...] = ()
+    """On a trap case, findings about the article other than the declared trap."""
+
+
+def trap_found(kind: str, checks: Sequence[Check]) -> bool:
+    names = TRAP_ALIASES.get(kind, frozenset({kind}))
+    return any(c.kind in names and c.severity != "ok" for c in checks)
+
+
+def article_alarms(checks: Sequence[Check]) -> list[Check]:
+    """Consistency findings that say the article itself is inconsistent."""
+    return [c for c in checks if c.kind in CONSISTENCY_KINDS and c.origin == "article"
+            and c.severity != "ok"]
+
+
+def score_traps(trap_kinds: Iterable[str], checks: Sequence[Check]) -> TrapScore:
+    kinds = sorted(set(trap_kinds))
+    alarms = article_alarms(checks)
+    expected = set().union(*(TRAP_ALIASES.get(k, frozenset({k})) for k in kinds))
+    return TrapScore(
+        detected=add_tallies(Tally.of(trap_found(k, checks)) for k in kinds),
+        false_alarm=not kinds and bool(alarms),
+        alarms=tuple(_alarm(c) for c in alarms),
+        unrelated=tuple(_alarm(c) for c in alarms if kinds and c.kind not in expected),
+    )
+
+
+def _alarm(check: Check) -> str:
+    return f"{check.kind} at {check.field}"
+
+
+# -- summary ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryScore:
+    numbers_grounded: Tally
+    spin_flags: int
+    reading_grade: float | None
+    words: int
+
+
+def score_summary(output: Output | None) -> SummaryScore | None:
+    if output is None or output.summary is None:
+        return None
+    numbers = [c for c in output.checks if c.field.startswith("/summary/numbers")]
+    return SummaryScore(
+        numbers_grounded=Tally(sum(1 for c in numbers if c.status == "grounded"), len(numbers)),
+        spin_flags=sum(1 for c in output.checks if c.kind == "summary_spin"),
+        reading_grade=output.summary.reading_grade,
+        words=output.summary.words,
+    )
+
+
+# -- cost -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cost:
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    """Model calls, retries and re-asks included (0 for the rules backend)."""
+    retries: int
+    seconds: float
+
+
+def score_cost(output: Output | None, seconds: float) -> Cost:
+    usage = output.usage if output is not None else []
+    return Cost(
+        prompt_tokens=sum(u.prompt_tokens for u in usage),
+        completion_tokens=sum(u.completion_tokens for u in usage),
+        attempts=len(usage), retries=sum(1 for u in usage if u.attempt > 1),
+        seconds=seconds,
+    )
