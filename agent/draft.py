@@ -84,13 +84,13 @@ class DraftResult(DraftModel):
     ci_upper: str | None = None
     p: str | None = Field(default=None, description="P value as written, e.g. '<0.001'.")
     arm: str | None = Field(default=None, description="The arm, for a per-arm value.")
+    timepoint: str | None = Field(default=None, description="e.g. 'week 40', '90 days'.")
     quote: str = Field(description="The clause of the article that holds the numbers, copied "
                                    "verbatim.")
     # Gold files and the rules extractor give these too; the model is not asked for them
     # (each key costs output tokens on a small model): anchoring reads the CI level from the
     # quote, and the rest are optional detail.
     ci_level: SkipJsonSchema[str | None] = None
-    timepoint: SkipJsonSchema[str | None] = None
     n: SkipJsonSchema[str | None] = None
     comparison: SkipJsonSchema[str | None] = None
     trial: SkipJsonSchema[str | None] = None
