@@ -110,7 +110,7 @@ class DraftResult(DraftModel):
     @field_validator("p")
     @classmethod
     def _p_text(cls, value: str | None) -> str | None:
-        return _strip_p(value) if value else value
+        return _number_or_none(_strip_p(value)) if value else value
 
     @model_validator(mode="after")
     def _numbers_in_quote(self, info: ValidationInfo) -> DraftResult:

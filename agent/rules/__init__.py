@@ -1,0 +1,174 @@
+"""The `rules` backend: a deterministic extractor that needs no language model.
+
+`extract_draft(text)` reads the article once with `document.analyse` and fills a `DraftRecord`
+from patterns alone. It is the offline default and the baseline every model backend must beat.
+
+Two promises hold for everything it writes:
+
+* every number (estimate, CI bounds, P, n) is the text of a token the parser found, copied as
+  written, so `anchor.anchor_record` re-reads it at its span;
+* every quote is a slice of the article that contains its numbers.
+
+It prefers an empty field to a guess: a wrong number is worse than a missing one, and the
+verifier reports the result tuples a record leaves out. Text in the reference list and text that
+reads as an instruction to a model (`Document.injection_spans`) never becomes a result.
+
+The modules, in the order `extract_draft` uses them:
+
+* `layout`: headline, byline (presenter and congress), sections, the body's sentences;
+* `identity`: trial names and registry ids;
+* `arms`: the arms and the number of patients; `design`: randomisation, blinding, phase ...;
+* `endpoints`: the primary endpoint, the endpoint a result is about, time points;
+* `stats`: result tuples, reductions and figures printed without a CI; `quotes`: their quotes;
+* `percents`: per-arm values and the arm each belongs to;
+* `results`: all of these as `DraftResult`s and `DraftSafety`s;
+* `met`: whether the primary endpoint was met;
+* `text`: small helpers they share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from agent.document import analyse
+from agent.draft import DraftRecord
+from agent.rules.arms import find_arms, find_n_total
+from agent.rules.design import design_of
+from agent.rules.endpoints import (
+    endpoint_phrase,
+    find_primary_endpoint,
+    follow_up,
+    matches_primary,
+    timepoint_in,
+)
+from agent.rules.identity import GENERIC_ACRONYMS, TrialNames, find_trial_names, registry_ids
+from agent.rules.layout import (
+    Layout,
+    Section,
+    conclusion,
+    presenter_and_congress,
+    read_layout,
+)
+from agent.rules.met import MetClaim, primary_met
+from agent.rules.percents import ArmGroup, ArmValue, Ref, arm_groups, per_arm_measure
+from agent.rules.quotes import quote_span
+from agent.rules.results import (
+    Context,
+    arm_results,
+    figure_results,
+    reduction_results,
+    stat_results,
+)
+from agent.rules.stats import (
+    Figure,
+    Reduction,
+    Stat,
+    loose_figures,
+    measure_for,
+    p_text,
+    reductions,
+    result_stats,
+)
+from agent.schema import Span
+
+__all__ = [
+    "GENERIC_ACRONYMS",
+    "ArmGroup",
+    "ArmValue",
+    "Context",
+    "Figure",
+    "Layout",
+    "MetClaim",
+    "Reduction",
+    "Ref",
+    "Section",
+    "Span",
+    "Stat",
+    "TrialNames",
+    "arm_groups",
+    "design_of",
+    "endpoint_phrase",
+    "extract_draft",
+    "find_arms",
+    "find_n_total",
+    "find_primary_endpoint",
+    "find_trial_names",
+    "follow_up",
+    "iter_numbers",
+    "loose_figures",
+    "matches_primary",
+    "measure_for",
+    "p_text",
+    "per_arm_measure",
+    "presenter_and_congress",
+    "primary_met",
+    "quote_span",
+    "read_layout",
+    "reductions",
+    "registry_ids",
+    "result_stats",
+    "timepoint_in",
+]
+
+_TRIAL_WORDS = re.compile(
+    r"\brandomi[sz]ed\b|\brandomly\s+assigned|\bdouble[- ]blind|\bopen[- ]label|\bplacebo"
+    r"|\bphase[\s-]?(?:I{1,3}|[1-4])\b|\benrolled\b|\bregistry\b|\bmeta-analysis\b|\bcohort\b"
+    r"|\brandomisiert|\bdoppelblind", re.I)
+
+
+def extract_draft(text: str) -> DraftRecord:
+    """The draft record the rules find in `text`: numbers as written, quotes as slices."""
+    doc = analyse(text)
+    layout = read_layout(text)
+    trials = find_trial_names(doc, layout)
+    arms = [] if trials.roundup else find_arms(doc, layout)
+    primary = None if trials.roundup else find_primary_endpoint(doc, layout)
+    ctx = Context(doc, layout, trials, arms, primary, follow_up(doc, layout))
+    stats = result_stats(doc)
+    results, primary_tuples = stat_results(ctx, stats)
+    results += reduction_results(ctx, stats, results)
+    results += figure_results(ctx, stats, results)
+    per_arm, safety = arm_results(ctx, stats)
+    results += per_arm
+    results.sort(key=lambda r: text.find(r.quote))
+    presenter, congress = presenter_and_congress(text, layout, trials.roundup)
+    design = design_of(doc, layout, arms)
+    # `or`, not `body_end`: a reference list at offset 0 leaves the whole body to search.
+    is_trial = bool(stats) or bool(_TRIAL_WORDS.search(
+        text[layout.body_start():doc.references_start or len(text)]))
+    met = None
+    if is_trial and not trials.roundup:
+        met = primary_met(doc, layout, primary, primary_tuples, bool(design.non_inferiority))
+    return DraftRecord(
+        is_trial_report=is_trial,
+        trial_names=trials.names,
+        registry_ids=registry_ids(text),
+        congress=congress,
+        presenter=presenter,
+        design=design,
+        arms=arms,
+        n_total=None if trials.roundup else find_n_total(doc, layout, arms),
+        primary_endpoint=primary,
+        primary_endpoint_met="not_stated" if met is None else met.verdict,
+        primary_met_quote=text[met.sentence[0]:met.sentence[1]].strip() if met else None,
+        results=results if is_trial else [],
+        safety=safety if is_trial else [],
+        conclusion=conclusion(doc, layout),
+    )
+
+
+def iter_numbers(draft: DraftRecord) -> Iterable[str]:
+    """Every number the draft cites, as written (for tests and evals)."""
+    if draft.n_total:
+        yield draft.n_total
+    for arm in draft.arms:
+        if arm.n:
+            yield arm.n
+    for result in draft.results:
+        for raw in (result.estimate, result.ci_lower, result.ci_upper, result.p, result.n):
+            if raw:
+                yield raw
+    for finding in draft.safety:
+        if finding.value:
+            yield finding.value

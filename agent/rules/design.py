@@ -1,0 +1,59 @@
+"""The trial's design: randomisation, blinding, phase, control, allocation ratio."""
+
+from __future__ import annotations
+
+import re
+
+from agent.document import Document
+from agent.draft import DraftArm, DraftDesign
+from agent.rules.layout import Layout
+from agent.schema import Span
+
+_RANDOMISED = re.compile(
+    r"\brandomi[sz]ed\b(?!\s+(?:controlled\s+)?trials\b)|\brandomly\s+(?:assigned|allocated)\b"
+    r"|\brandomisiert|\brandomi[sz]ation\b", re.I)
+_BLINDING = (("double-blind", re.compile(r"\bdouble[- ]blind|\bdoppelblind", re.I)),
+             ("single-blind", re.compile(r"\bsingle[- ]blind", re.I)),
+             ("observer-blind", re.compile(r"\bobserver[- ]blind", re.I)),
+             ("open-label", re.compile(r"\bopen[- ]label|\boffen(?:e|en)?\b", re.I)))
+_PHASE = re.compile(r"\bphase[\s-]?(?P<phase>(?:I{1,3}V?|IV|[1-4])(?:/(?:I{1,3}|[1-4]))?[ab]?)\b",
+                    re.I)
+_ALLOCATION_CONTEXT = re.compile(
+    r"(?:randomi[sz]ed|randomly\s+assigned|randomisiert|assigned|allocated|Verhältnis|ratio)"
+    r"[^.;]{0,40}$|^[^.;]{0,12}\b(?:ratio|Verhältnis)", re.I)
+
+
+def design_of(doc: Document, layout: Layout, arms: list[DraftArm]) -> DraftDesign:
+    text = doc.text
+    # `or`, not `body_end`: a reference list at offset 0 leaves the whole text as the region.
+    end = doc.references_start or len(text)
+    parts = [(s.start, s.end) for s in layout.sections if s.kind == "design"]
+    if not parts:
+        parts = [(layout.body_start(), end)]
+    region = " ".join(text[s:e] for s, e in parts)
+    blinding = next((name for name, regex in _BLINDING if regex.search(region)), None)
+    phase = _PHASE.search(region) or _PHASE.search(text[:end])
+    placebo = bool(re.search(r"placebo-?\s?controlled|placebokontrolliert", region, re.I)) or any(
+        "placebo" in a.label.lower() for a in arms)
+    return DraftDesign(
+        randomised=True if _RANDOMISED.search(region) else None,
+        blinding=blinding,
+        phase=phase.group("phase") if phase else None,
+        placebo_controlled=True if placebo else None,
+        crossover=True if re.search(r"\bcross-?over\s+(?:trial|design|study)", region, re.I)
+        else None,
+        non_inferiority=True if re.search(r"\bnon-?inferior", region, re.I) else None,
+        allocation=_allocation(doc, parts),
+    )
+
+
+def _allocation(doc: Document, parts: list[Span]) -> str | None:
+    """The ratio token printed next to 'randomised', 'assigned' or 'ratio' in the design."""
+    for t in doc.tokens:
+        if t.kind != "ratio" or not any(s <= t.start < e for s, e in parts):
+            continue
+        before = doc.text[max(0, t.start - 60):t.start]
+        after = doc.text[t.end:t.end + 20]
+        if _ALLOCATION_CONTEXT.search(before) or _ALLOCATION_CONTEXT.search(after):
+            return t.text
+    return None

@@ -1,0 +1,307 @@
+"""Results: the result tuples, relative risk reductions, loose figures and per-arm values turned
+into `DraftResult`s (and per-arm safety values into `DraftSafety`s), each with its endpoint,
+whether it is primary, its time point and its quote."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.document import Document, StatTuple
+from agent.draft import DraftArm, DraftResult, DraftSafety
+from agent.rules.endpoints import (
+    EFFECT_OBJECT,
+    NOT_PRIMARY,
+    PRIMARY_WORDS,
+    SUBGROUP,
+    endpoint_phrase,
+    matches_primary,
+    names_primary,
+    timepoint_in,
+)
+from agent.rules.identity import TrialNames
+from agent.rules.layout import Layout
+from agent.rules.met import MET_NO, MET_YES
+from agent.rules.percents import SAFETY_WORDS, ArmGroup, arm_groups, clause_start, per_arm_measure
+from agent.rules.quotes import quote_span
+from agent.rules.stats import Stat, loose_figures, measure_for, p_text, reductions
+from agent.schema import Span
+
+_CLAUSE_BREAK = re.compile(r"[;:]|(?<!\d),\s+(?:and|while|whereas|but)\s+")
+_UNNAMED = "unnamed endpoint"
+
+
+@dataclass
+class Context:
+    doc: Document
+    layout: Layout
+    trials: TrialNames
+    arms: list[DraftArm]
+    primary: str | None
+    follow_up: str | None
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def trial_at(self, pos: int) -> str | None:
+        """The trial a result at `pos` belongs to, when the article reports several."""
+        return self.trials.at(pos) if len(self.trials.names) > 1 else None
+
+    def timepoint(self, sentence: str, is_primary: bool) -> str | None:
+        """The time point the sentence states; for a primary result, failing that, follow-up."""
+        return timepoint_in(sentence) or (self.follow_up if is_primary else None)
+
+    def primary_name(self, endpoint: str | None, is_primary: bool) -> str | None:
+        """A primary result named only as 'the primary endpoint' gets the endpoint's definition."""
+        if is_primary and self.primary and (endpoint is None or PRIMARY_WORDS.search(endpoint)):
+            return self.primary
+        return endpoint
+
+
+def stat_results(ctx: Context, stats: list[Stat]
+                 ) -> tuple[list[DraftResult], list[tuple[StatTuple, bool]]]:
+    """A result for each tuple, and the primary tuples with whether each is significant."""
+    results: list[DraftResult] = []
+    primary_tuples: list[tuple[StatTuple, bool]] = []
+    text = ctx.text
+    for stat in stats:
+        same_sentence = [s for s in stats if s.sentence == stat.sentence]
+        k = same_sentence.index(stat)
+        segment_start = same_sentence[k - 1].span[1] if k else stat.sentence[0]
+        prefix = text[segment_start:stat.estimate.start]
+        if k and not re.search(r"[A-Za-z]{3,}", prefix):
+            prefix = text[stat.sentence[0]:same_sentence[0].span[0]]
+        earlier = [(s.sentence, r.endpoint) for s, r in zip(stats, results, strict=False)
+                   if r.endpoint != _UNNAMED]
+        endpoint = _endpoint_after(ctx, stat, same_sentence, k)
+        if not (k and endpoint):
+            endpoint = (_prefix_endpoint(prefix) or endpoint
+                        or _endpoint_in_context(ctx, stat.sentence, earlier))
+        is_primary = _is_primary(ctx, stat, same_sentence, k, endpoint)
+        endpoint = ctx.primary_name(endpoint, is_primary)
+        q = quote_span(text, stat.span, stat.sentence)
+        result = DraftResult(
+            endpoint=endpoint or _UNNAMED,
+            is_primary=is_primary,
+            measure=measure_for(ctx.doc, stat),
+            estimate=stat.estimate.text,
+            ci_level=stat.ci.level.text if stat.ci and stat.ci.level else None,
+            ci_lower=stat.lower.text if stat.lower else None,
+            ci_upper=stat.upper.text if stat.upper else None,
+            p=p_text(ctx.doc, stat.p),
+            timepoint=ctx.timepoint(text[stat.sentence[0]:stat.sentence[1]], is_primary),
+            trial=ctx.trial_at(stat.span[0]),
+            quote=text[q[0]:q[1]],
+        )
+        results.append(result)
+        if is_primary:
+            primary_tuples.append((stat.source, stat.significant(result.measure)))
+    return results, primary_tuples
+
+
+def _sentence_index(ctx: Context, sentence: Span) -> int:
+    """The position of `sentence` in the document's sentences, or -1."""
+    sentences = ctx.doc.sentences
+    return sentences.index(sentence) if sentence in sentences else -1
+
+
+def _endpoint_after(ctx: Context, stat: Stat, same_sentence: list[Stat], k: int) -> str | None:
+    """'hazard ratios of 0·77 for new MI and 0·55 for cardiac death': named after the number."""
+    stop = same_sentence[k + 1].estimate.start if k + 1 < len(same_sentence) else stat.sentence[1]
+    m = re.match(r"^[)\]]?\s*for\s+(?:the\s+)?(?P<ep>[^,;()]{2,60}?)(?=\s+(?:and|or)\s|[,;.()]|$)",
+                 ctx.text[stat.span[1]:stop])
+    return endpoint_phrase(m.group("ep")) if m else None
+
+
+def _prefix_endpoint(prefix: str) -> str | None:
+    """The endpoint named in the words before a result: in its last clause, or in all of them."""
+    breaks = list(_CLAUSE_BREAK.finditer(prefix))
+    tail = prefix[breaks[-1].end():] if breaks else prefix
+    if not re.search(r"[A-Za-z]{3,}", tail):
+        tail = prefix
+    return endpoint_phrase(tail) or endpoint_phrase(prefix)
+
+
+def _endpoint_in_context(ctx: Context, sentence: Span,
+                         earlier: list[tuple[Span, str]]) -> str | None:
+    """For a result whose own words name no endpoint: the endpoint of the result before it in the
+    same sentence or section ('... was 0.69 (95% CI ...), compared with 0.89 (95% CI ...)'), or
+    the effect the sentence before states ('All doses lowered HbA1c. The mean changes were ...')."""
+    section = ctx.layout.section_at(sentence[0])
+    for span, endpoint in reversed(earlier):
+        if span == sentence or (section is not None and section.start <= span[0] < section.end):
+            return endpoint
+    sentences = ctx.doc.sentences
+    i = _sentence_index(ctx, sentence)
+    if i > 0 and ctx.layout.kind_at(sentences[i - 1][0]) == ctx.layout.kind_at(sentence[0]):
+        obj = EFFECT_OBJECT.search(ctx.text, sentences[i - 1][0], sentences[i - 1][1])
+        if obj:
+            return endpoint_phrase(obj.group("ep"))
+    return None
+
+
+def _is_primary(ctx: Context, stat: Stat, same_sentence: list[Stat], k: int,
+                endpoint: str | None) -> bool:
+    text = ctx.text
+    if SUBGROUP.search(text[stat.sentence[0]:stat.sentence[1]]):
+        return False
+    last = k == len(same_sentence) - 1
+    before_start = same_sentence[k - 1].span[1] if k else stat.sentence[0]
+    after_end = stat.sentence[1] if last else same_sentence[k + 1].span[0]
+    if names_primary(text[before_start:stat.span[1]]) or (
+            last and names_primary(text[stat.span[1]:after_end])):
+        return True
+    if endpoint and matches_primary(endpoint, ctx.primary):
+        return True
+    if k == 0:
+        # 'Thrombectomy shifted the mRS distribution ...: the odds ratio for ... was 1.7'
+        head = text[stat.sentence[0]:stat.span[0]]
+        cut = max(head.rfind(":"), head.rfind(";"))
+        obj = EFFECT_OBJECT.search(head[:cut]) if cut > 0 else None
+        if obj and matches_primary(obj.group("ep"), ctx.primary):
+            return True
+    return k == 0 and _next_sentence_states_met(ctx, stat.sentence)
+
+
+def _next_sentence_states_met(ctx: Context, sentence: Span) -> bool:
+    """The next sentence, which reports no result of its own, says whether the primary was met."""
+    sentences = ctx.doc.sentences
+    i = _sentence_index(ctx, sentence)
+    if i < 0 or i + 1 >= len(sentences):
+        return False
+    start, end = sentences[i + 1]
+    if any(start <= t.span[0] < end for t in ctx.doc.tuples):
+        return False
+    nxt = ctx.text[start:end]
+    return bool(MET_YES.search(nxt) or MET_NO.search(nxt))
+
+
+def reduction_results(ctx: Context, stats: list[Stat], results: list[DraftResult]
+                      ) -> list[DraftResult]:
+    """'a 27% relative reduction in risk': about the endpoint of the ratio it restates."""
+    out: list[DraftResult] = []
+    for red in reductions(ctx.doc):
+        sentence = ctx.doc.sentence_of(red.token.start)
+        ratio = _ratio_for(ctx, stats, results, red.token.start, sentence)
+        if ratio is not None:
+            endpoint, is_primary, timepoint = ratio.endpoint, ratio.is_primary, ratio.timepoint
+        else:
+            sentence_text = ctx.text[sentence[0]:sentence[1]]
+            is_primary = bool(PRIMARY_WORDS.search(sentence_text))
+            endpoint = (ctx.primary if is_primary and ctx.primary else
+                        endpoint_phrase(ctx.text[sentence[0]:red.quote[0]]) or _UNNAMED)
+            timepoint = ctx.follow_up if is_primary else None
+        out.append(DraftResult(
+            endpoint=endpoint, is_primary=is_primary, measure="RRR", estimate=red.token.text,
+            timepoint=timepoint, quote=ctx.text[red.quote[0]:red.quote[1]],
+            trial=ctx.trial_at(red.token.start),
+        ))
+    return out
+
+
+def _ratio_for(ctx: Context, stats: list[Stat], results: list[DraftResult], pos: int,
+               sentence: Span) -> DraftResult | None:
+    """The ratio result a reduction at `pos` restates: before it in its sentence, after it, or
+    last in the sentence before."""
+    ratios = [(s, r) for s, r in zip(stats, results, strict=False)
+              if r.measure in ("HR", "OR", "RR", "IRR", "rate ratio")]
+    same = [r for s, r in ratios if s.sentence == sentence and s.span[0] <= pos]
+    if same:
+        return same[-1]
+    later = [r for s, r in ratios if s.sentence == sentence]
+    if later:
+        return later[0]
+    i = _sentence_index(ctx, sentence)
+    if i > 0:
+        previous = [r for s, r in ratios if s.sentence == ctx.doc.sentences[i - 1]]
+        if previous:
+            return previous[-1]
+    return None
+
+
+def figure_results(ctx: Context, stats: list[Stat], results: list[DraftResult]
+                   ) -> list[DraftResult]:
+    """Differences and numbers needed to treat printed without a CI."""
+    used = {s.estimate.start for s in stats}
+    out: list[DraftResult] = []
+    text = ctx.text
+    for fig in loose_figures(ctx.doc, ctx.layout, used):
+        sentence = ctx.doc.sentence_of(fig.estimate.start)
+        same = [r for s, r in zip(stats, results, strict=False)
+                if s.sentence == sentence and s.span[0] < fig.span[0]]
+        sentence_text = text[sentence[0]:sentence[1]]
+        if same:
+            endpoint, is_primary = same[-1].endpoint, same[-1].is_primary
+        else:
+            is_primary = bool(PRIMARY_WORDS.search(sentence_text)) and not SUBGROUP.search(
+                sentence_text) and not NOT_PRIMARY.search(sentence_text)
+            endpoint = endpoint_phrase(text[sentence[0]:fig.span[0]]) or _UNNAMED
+            if is_primary and ctx.primary:
+                endpoint = ctx.primary
+        if fig.measure == "other":
+            endpoint = f"{endpoint}: number needed to treat"
+        q = quote_span(text, fig.span, sentence)
+        out.append(DraftResult(
+            endpoint=endpoint, is_primary=is_primary, measure=fig.measure,
+            estimate=fig.estimate.text,
+            ci_level=fig.level.text if fig.level else None,
+            ci_upper=fig.upper.text if fig.upper else None,
+            timepoint=timepoint_in(sentence_text), quote=text[q[0]:q[1]],
+            trial=ctx.trial_at(fig.span[0]),
+        ))
+    return out
+
+
+def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], list[DraftSafety]]:
+    """Per-arm values: results, or safety findings where the section or the words say so."""
+    results: list[DraftResult] = []
+    safety: list[DraftSafety] = []
+    text = ctx.text
+    for group in arm_groups(ctx.doc, ctx.layout, ctx.arms):
+        sentence_text = text[group.sentence[0]:group.sentence[1]]
+        first = group.values[0].token
+        end = max(v.end for v in group.values)
+        start = group.clause_start
+        for stat in stats:
+            if stat.sentence == group.sentence and start <= stat.span[1] <= first.start:
+                start = clause_start(ctx.doc, stat.span[1], first.start)
+        breaks = list(_CLAUSE_BREAK.finditer(text, start, first.start))
+        if breaks and re.search(r"[A-Za-z]{3,}", text[breaks[-1].end():first.start]):
+            start = breaks[-1].end()
+        q = quote_span(text, (start, end), group.sentence)
+        quote = text[q[0]:q[1]].strip().rstrip(".")
+        endpoint = (_prefix_endpoint(text[start:first.start])
+                    or _endpoint_in_context(ctx, group.sentence, []))
+        is_safety = ctx.layout.kind_at(first.start) == "safety" or bool(
+            SAFETY_WORDS.search(text[group.clause_start:end]))
+        is_primary = _group_is_primary(ctx, stats, group, endpoint, end)
+        event = ctx.primary_name(endpoint, is_primary) or _UNNAMED
+        for value in group.values:
+            if is_safety and not is_primary:
+                safety.append(DraftSafety(event=event, arm=value.arm, value=value.token.text,
+                                          quote=quote))
+                continue
+            results.append(DraftResult(
+                endpoint=event, is_primary=is_primary,
+                measure=per_arm_measure(text[start:end], group.percent),
+                estimate=value.token.text, arm=value.arm, n=value.n,
+                timepoint=ctx.timepoint(sentence_text, is_primary),
+                trial=ctx.trial_at(first.start),
+                quote=quote,
+            ))
+    return results, safety
+
+
+def _group_is_primary(ctx: Context, stats: list[Stat], group: ArmGroup, endpoint: str | None,
+                      end: int) -> bool:
+    text = ctx.text
+    if SUBGROUP.search(text[group.sentence[0]:group.sentence[1]]):
+        return False
+    prefix = text[group.sentence[0]:end]
+    if PRIMARY_WORDS.search(prefix):
+        return names_primary(prefix)
+    if endpoint and matches_primary(endpoint, ctx.primary):
+        return True
+    in_sentence = [s for s in stats if s.sentence == group.sentence]
+    return bool(in_sentence) and _is_primary(ctx, in_sentence[0], in_sentence, 0, None)
