@@ -41,6 +41,7 @@ class Summary(BaseModel):
     """Flesch-Kincaid grade of `text` (soft signal; target 8 or below)."""
     words: int = 0
     peer_review_caveat: bool = False
+    notes: list[str] = Field(default_factory=list)
 
 
 class Output(BaseModel):

@@ -10,10 +10,18 @@ import re
 from dataclasses import dataclass, field
 
 import textstat
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from agent import prompts
 from agent.backends.base import Backend
+from agent.errors import ExtractionError
 from agent.numbers import tokenize
 from agent.output import Summary
 from agent.report import Report
@@ -81,10 +89,28 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
     prompt = prompts.load(PROMPT, prompt_version)
     messages = prompt.render(facts=facts(record, report, caveat),
                              primary_status=primary_rule(record, report))
-    draft, usage = backend.llm.structured(
-        messages, SummaryDraft, step=PROMPT,
-        context={"known": known, "described": described_numbers(record)})
+    try:
+        draft, usage = backend.llm.structured(
+            messages, SummaryDraft, step=PROMPT,
+            context={"known": known, "described": described_numbers(record)})
+    except ExtractionError as exc:
+        kept = _last_answer(exc)
+        if kept is None:
+            raise
+        summary = assemble(kept, caveat)
+        summary.notes.append(f"The model's summary failed validation {exc.attempts} times; it "
+                             "is kept as it is and its unverified numbers are flagged.")
+        return Summarised(summary, list(exc.usage), prompt.id)
     return Summarised(assemble(draft, caveat), usage, prompt.id)
+
+
+def _last_answer(exc: ExtractionError) -> SummaryDraft | None:
+    if not exc.last_output:
+        return None
+    try:
+        return SummaryDraft.model_validate_json(exc.last_output)
+    except ValidationError:
+        return None
 
 
 def peer_review_caveat(record: TrialRecord, article_text: str) -> str | None:

@@ -208,3 +208,34 @@ def test_draft_validation_messages_guide_the_model() -> None:
     bad = json.loads(draft_json(estimate="0.57"))
     with pytest.raises(ValueError, match="does not appear in its quote"):
         DraftRecord.model_validate(bad, context={"article": ARTICLE})
+
+
+def summary_json(findings: str) -> str:
+    return json.dumps({"headline": "A pill cut events", "tested": "A new pill was tested.",
+                       "participants": "400 people took part.", "findings": findings,
+                       "side_effects": None, "meaning": "The main goal was met."})
+
+
+def test_a_summary_with_a_verified_number_passes(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    model = fake_model([completion(draft_json()),
+                        completion(summary_json("Events were about 25% lower."))])
+    backend, _ = backend_for(model)
+    output = digest_article(article_of_text(), settings(summary=True), backend)
+    assert output.summary is not None and "25% lower" in output.summary.text
+    numbers = [c for c in output.checks if c.kind == "summary_number"]
+    assert numbers and all(c.severity == "ok" for c in numbers)
+    assert output.prompts == {"extract": "extract/v1", "summary": "summary/v1"}
+
+
+def test_an_invented_summary_number_is_reasked_then_kept_and_flagged(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    invented = summary_json("Events fell by 61%.")
+    model = fake_model([completion(draft_json()), completion(invented), completion(invented)])
+    backend, _ = backend_for(model)
+    output = digest_article(article_of_text(), settings(summary=True), backend)
+    assert output.status == "needs_review"
+    assert output.summary is not None and output.summary.notes
+    (flag,) = [c for c in output.report.errors if c.kind == "summary_number"]
+    assert flag.text == "61%" and output.summary.text[slice(*flag.span)] == "61%"
+    assert [u.step for u in output.usage] == ["extract", "summary", "summary"]
