@@ -37,7 +37,7 @@ def proxy_to(upstream: str) -> ThreadingHTTPServer:
     state = {"limited": False}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             if not state["limited"]:
                 state["limited"] = True
