@@ -14,19 +14,11 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from evals.runner import (
-    VERIFIER,
-    BackendScores,
-    Baseline,
-    CaseScore,
-    EvalResult,
-    Metrics,
-    holds,
-    pin_name,
-    verifier_metrics,
-)
+from evals.gate import VERIFIER, Baseline, Metrics, holds, pin_name
+from evals.runner import BackendScores, CaseScore, EvalResult, verifier_metrics
 from evals.scorers import Tally
 
 # (metric, label): the order of the score tables.
@@ -76,6 +68,8 @@ _COUNTS = frozenset({"cases", "failed_runs", "results_via_safety", "unflagged_un
 def fmt(metric: str, value: float | None) -> str:
     if value is None:
         return "—"
+    if metric == "seconds_per_article":
+        return f"{value:.2f}"
     if metric in _ONE_DECIMAL:
         return f"{value:.1f}"
     if metric in _COUNTS:
@@ -106,7 +100,7 @@ def columns(result: EvalResult) -> list[tuple[str, Metrics]]:
 # -- console ----------------------------------------------------------------------------------
 
 _MARK = {True: "[green]✓[/green] ", False: "[red]✗[/red] ", None: ""}
-MIN_WIDTH = 110
+MIN_WIDTH = 120
 _STATUS = {"verified": "ok", "needs_review": "review", "failed": "[red]FAILED[/red]"}
 
 
@@ -126,18 +120,17 @@ def _wide(console: Console) -> Console:
         return console
     return Console(file=console.file, width=MIN_WIDTH, highlight=False,
                    force_terminal=console.is_terminal, no_color=console.no_color,
-                   color_system=console.color_system)  # type: ignore[arg-type]
+                   color_system="auto" if console.color_system else None)
 
 
 def case_table(backend: BackendScores) -> Table:
     table = Table(title=f"{backend.spec.key}: per case", title_justify="left",
                   box=box.SIMPLE_HEAD)
     table.add_column("case", no_wrap=True)
-    for name in ("status", "recall", "precision", "grounded", "traps", "grade", "tokens",
-                 "s"):
+    for name in ("status", "recall", "prec.", "grounded", "traps", "grade", "tokens", "s"):
         table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
     for c in backend.cases:
-        table.add_row(c.case_id, _STATUS.get(c.status, c.status),
+        table.add_row(escape(c.case_id), _STATUS.get(c.status, escape(c.status)),
                       _tally(c.results.recall), _tally(c.results.precision),
                       _tally(c.grounding.grounded), _trap_text(c),
                       fmt("reading_grade", c.summary.reading_grade if c.summary else None),
@@ -155,7 +148,7 @@ def score_table(result: EvalResult, baseline: Baseline) -> Table:
         table.add_column(key, justify="right")
     for metric, label in METRIC_ROWS:
         cells = [cell(key, metric, metrics, baseline) for key, metrics in columns(result)]
-        table.add_row(label, *(_MARK[c.verdict] + c.text for c in cells))
+        table.add_row(label, *(_MARK[c.verdict] + escape(c.text) for c in cells))
     return table
 
 
@@ -166,9 +159,9 @@ def verifier_table(result: EvalResult, baseline: Baseline) -> Table:
     table.add_column("value", justify="right")
     for metric, label in VERIFIER_ROWS:
         c = cell(VERIFIER, metric, metrics, baseline)
-        table.add_row(label, _MARK[c.verdict] + c.text)
+        table.add_row(label, _MARK[c.verdict] + escape(c.text))
     for kind, tally in result.verifier.recall_by_kind.items():
-        table.add_row(f"  recall: {kind}", _tally(tally))
+        table.add_row(escape(f"  recall: {kind}"), _tally(tally))
     return table
 
 
@@ -182,7 +175,7 @@ def _print_gate(result: EvalResult, console: Console) -> None:
     else:
         console.print("[red]gate failed[/red]:")
         for line in gate.failures:
-            console.print(f"  {line}")
+            console.print(f"  {escape(line)}")
     if gate.not_run:
         console.print(f"[yellow]pinned but not run:[/yellow] {', '.join(gate.not_run)}")
 
@@ -244,7 +237,7 @@ def to_json(result: EvalResult, baseline: Baseline) -> dict[str, Any]:
 # -- HTML -------------------------------------------------------------------------------------
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:78rem;
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:100rem;
 padding:0 1rem;color:#1b1f24}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;margin:.5rem 0 1rem}
@@ -253,7 +246,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f6f8fa}
 .pass{color:#1a7f37}.fail{color:#cf222e;font-weight:600}.dim{color:#656d76}
 .verdict{padding:.5rem .75rem;border-radius:6px;display:inline-block}
 .ok{background:#dafbe1}.bad{background:#ffebe9}.none{background:#f6f8fa}
-details{margin:.1rem 0}summary{cursor:pointer}code{font-size:.9em}
+details{margin:.1rem 0}summary{cursor:pointer}code{font-size:.9em;white-space:nowrap}
+.wide{overflow-x:auto}.wide td:last-child{min-width:22rem}
 """
 
 
@@ -349,7 +343,8 @@ def _case_row(c: CaseScore) -> list[str]:
     ident = "".join("✓" if ok else "✗" for ok in (c.identity.trial_names,
                                                     c.identity.registry_ids, c.identity.n_total))
     status = _e(c.status) + (f'<br><span class="fail">{_e(c.error)}</span>' if c.error else "")
-    traps = (f"{', '.join(c.traps)}: {_tally(c.trap.detected)}" if c.traps
+    found = "found" if c.trap.detected.hits == c.trap.detected.total else "MISSED"
+    traps = (f"{', '.join(c.traps)}: {found}" if c.traps
              else ("false alarm" if c.trap.false_alarm else ""))
     problems = "".join((
         _list(c.results.missed, "gold results missed"),
@@ -394,7 +389,8 @@ def render_html(result: EvalResult, baseline: Baseline) -> str:
     for b in result.backends:
         where = f" (cassettes: {b.spec.folder})" if b.spec.folder else " (live)"
         sections += [f"<h2>Per case: {_e(b.spec.key)}{_e(where)}</h2>",
-                     _table(_CASE_HEAD, (_case_row(c) for c in b.cases))]
+                     '<div class="wide">' + _table(_CASE_HEAD, (_case_row(c) for c in b.cases))
+                     + "</div>"]
     sections += ["<h2>How these are scored</h2>",
                  "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>"]
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

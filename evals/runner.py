@@ -5,21 +5,20 @@ replay their cassettes, one folder per backend and model (cassettes/evals/<backe
 so the eval is offline and deterministic. A missing or out-of-date cassette stops the run with
 the command that re-records it (CassetteOutOfDate, exit 4): a backend is never skipped quietly.
 
-The gate (evals/baseline.json) pins minimum scores per backend, maximum counts and rates for the
-"lower is better" scores (named max_...), and the hash of the project's case files. A score
-below its pin, or changed cases, fails the run (exit 1). `--update-baseline` raises pins to the
-current scores; lowering one needs `--allow-lower`.
+The gate (evals/gate.py, evals/baseline.json) holds only for the project's own cases: a score
+below its pin, or changed cases, fails the run (exit 1). Other case folders are reported without
+it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
+import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from statistics import mean
 from typing import Any, Literal
 
 from rich.console import Console
+from rich.markup import escape
 
 from agent.backends.rules import RulesBackend
 from agent.errors import ConfigError, UsageError
@@ -34,6 +34,19 @@ from agent.numbers import comma_decimal_locale
 from agent.verify import verify
 from evals.cases import CASES_DIR, Case, gold_record, load_cases
 from evals.faults import faults_of, flagged_fields
+from evals.gate import (
+    BASELINE_PATH,
+    VERIFIER,
+    Baseline,
+    GateOutcome,
+    Metrics,
+    PinUpdate,
+    baseline_json,
+    cases_hash,
+    check_gate,
+    load_baseline,
+    update_pins,
+)
 from evals.record import (
     CassetteOutOfDate,
     Run,
@@ -68,29 +81,11 @@ from evals.scorers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 REPORTS_DIR = ROOT / "reports"
 BackendKind = Literal["rules", "llamacpp", "openai"]
 KINDS: tuple[BackendKind, ...] = ("rules", "llamacpp", "openai")
+_LLM_KINDS: dict[str, BackendKind] = {"llamacpp": "llamacpp", "openai": "openai"}
 LLAMACPP_MODE = "json_object_schema"
-UPDATE_COMMAND = "trialbrief eval --update-baseline"
-VERIFIER = "verifier"
-"""The pins of the verifier on the gold records (the same for every backend)."""
-
-# Scores the gate pins. Higher is better unless named in LOWER_IS_BETTER, whose pins are
-# maxima stored as "max_<name>".
-GATED: tuple[str, ...] = (
-    "trial_names_accuracy", "registry_ids_accuracy", "n_total_accuracy", "primary_met_accuracy",
-    "results_recall", "results_precision", "grounded_share", "unflagged_ungrounded",
-    "trap_recall", "false_alarm_rate", "summary_numbers_grounded", "failed_runs",
-)
-GATED_VERIFIER: tuple[str, ...] = ("fault_recall", "fault_exactness", "false_flag_rate")
-LOWER_IS_BETTER = frozenset({"unflagged_ungrounded", "false_alarm_rate", "failed_runs",
-                             "false_flag_rate"})
-PIN_SCALE = 10_000
-"""Pins keep 4 decimals."""
-
-Metrics = dict[str, float | None]
 
 
 # -- backends ---------------------------------------------------------------------------------
@@ -133,8 +128,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 def replay_spec(folder: Path, cases_dir: Path) -> BackendSpec:
     """The backend a cassette folder was recorded with; its meta.json must match today's
     prompts, schemas and model, or the run stops with the re-record command."""
-    kind = folder.name.split("-", 1)[0]
-    if kind not in ("llamacpp", "openai"):
+    kind = _LLM_KINDS.get(folder.name.split("-", 1)[0])
+    if kind is None:
         raise UsageError(f"{folder} is not a cassette folder of an LLM backend",
                          hint="cassette folders are named llamacpp-<model> or openai-<model>")
     meta_path = folder / "meta.json"
@@ -144,14 +139,14 @@ def replay_spec(folder: Path, cases_dir: Path) -> BackendSpec:
     # in the mode it supports, which meta.json keeps.
     mode = LLAMACPP_MODE if kind == "llamacpp" else str(meta.get("structured_mode", "tools"))
     check_meta(folder, kind, model, mode, _external(cases_dir))
-    return BackendSpec(kind, model, folder, mode)  # type: ignore[arg-type]
+    return BackendSpec(kind, model, folder, mode)
 
 
 def recorded_folders(base: Path) -> list[Path]:
     if not base.is_dir():
         return []
     return sorted(p for p in base.iterdir()
-                  if p.is_dir() and p.name.split("-", 1)[0] in ("llamacpp", "openai"))
+                  if p.is_dir() and p.name.split("-", 1)[0] in _LLM_KINDS)
 
 
 def choose_backends(names: Sequence[str] | None, cases_dir: Path, base: Path,
@@ -202,7 +197,33 @@ def recorded_seconds(folder: Path) -> dict[str, float]:
             if isinstance(t, dict) and t.get("seconds") is not None}
 
 
+# The per-case rows of the report say how each run went; these loggers would repeat it for every
+# replayed case (instructor logs every exhausted retry as an error). -v shows them.
+_CHATTY = ("instructor", "trialbrief.extract", "trialbrief.llm")
+
+
+@contextmanager
+def _quiet_replays() -> Iterator[None]:
+    if logging.getLogger().isEnabledFor(logging.INFO):
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in _CHATTY]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path) -> list[CaseRun]:
+    with _quiet_replays():
+        return _run_backend(spec, cases, cases_dir)
+
+
+def _run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path) -> list[CaseRun]:
     if spec.kind == "rules":
         settings = eval_settings("rules")
         return [_timed(run_live(case, settings, RulesBackend())) for case in cases]
@@ -218,26 +239,27 @@ def _timed(run: Run) -> CaseRun:
     return CaseRun(run, run.seconds)
 
 
-def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path,
+def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path, base: Path,
                    progress: Callable[[Run], None] | None = None) -> Path:
-    """Re-record every case against the configured endpoint; returns the cassette folder."""
+    """Re-record every case against the configured endpoint into base/<kind>-<model>;
+    returns that folder."""
     if kind == "llamacpp":
         from agent.backends.llamacpp import LlamaCppBackend
 
         settings = eval_settings("llamacpp")
         with LlamaCppBackend(settings) as backend:
             assert backend.info.model is not None
-            folder = cassette_dir("llamacpp", backend.info.model, _external(cases_dir))
+            folder = base / f"llamacpp-{backend.info.model}"
             record_cases(list(cases), backend, settings, folder, LLAMACPP_MODE,
                          _external(cases_dir), progress)
         return folder
     if kind == "openai":
-        return _record_openai(cases, cases_dir, progress)
+        return _record_openai(cases, cases_dir, base, progress)
     raise UsageError(f"--record applies to LLM backends, not {kind!r}",
                      hint="the rules backend runs live on every eval")
 
 
-def _record_openai(cases: Sequence[Case], cases_dir: Path,
+def _record_openai(cases: Sequence[Case], cases_dir: Path, base: Path,
                    progress: Callable[[Run], None] | None) -> Path:
     from agent.backends.openai_compat import OpenAIBackend
     from agent.llm import resolve_mode
@@ -252,7 +274,7 @@ def _record_openai(cases: Sequence[Case], cases_dir: Path,
     mode = resolve_mode(settings.structured_mode, settings.base_url, "openai")
     with OpenAIBackend(settings) as backend:
         assert backend.info.model is not None
-        folder = cassette_dir("openai", backend.info.model, _external(cases_dir))
+        folder = base / f"openai-{backend.info.model}"
         record_cases(list(cases), backend, settings, folder, mode, _external(cases_dir),
                      progress)
     return folder
@@ -380,132 +402,6 @@ def verifier_metrics(score: VerifierScore) -> Metrics:
             "false_flag_rate": score.false_flags.rate}
 
 
-# -- the gate ---------------------------------------------------------------------------------
-
-
-def cases_hash(folder: Path) -> str:
-    """sha256 over the case files (name and bytes, sorted by name): what the pins hold for."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.json")):
-        data = path.read_bytes()
-        digest.update(f"{path.name}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
-
-
-def pin_name(metric: str) -> str:
-    return f"max_{metric}" if metric in LOWER_IS_BETTER else metric
-
-
-def metric_of_pin(pin: str) -> str:
-    return pin[4:] if pin.startswith("max_") and pin[4:] in LOWER_IS_BETTER else pin
-
-
-def pin_value(metric: str, value: float) -> float:
-    """The pin for a score: the score itself, rounded towards passing at 4 decimals."""
-    scaled = round(value * PIN_SCALE, 6)  # 0.9999999 is 1 here, not a pin a hair below it
-    return (math.ceil(scaled) if metric in LOWER_IS_BETTER else math.floor(scaled)) / PIN_SCALE
-
-
-def holds(metric: str, value: float | None, pin: float) -> bool:
-    if value is None:
-        return False
-    return value <= pin if metric in LOWER_IS_BETTER else value >= pin
-
-
-@dataclass(frozen=True)
-class Baseline:
-    cases_hash: str | None = None
-    pins: dict[str, dict[str, float]] = field(default_factory=dict)
-
-
-def load_baseline(path: Path) -> Baseline:
-    if not path.exists():
-        return Baseline()
-    data = _read_json(path)
-    return Baseline(data.get("cases_hash"), {k: dict(v) for k, v in data.get("pins", {}).items()})
-
-
-def save_baseline(path: Path, baseline: Baseline) -> None:
-    data = {"cases_hash": baseline.cases_hash,
-            "pins": {k: dict(sorted(v.items())) for k, v in sorted(baseline.pins.items())}}
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
-def gated_metrics(key: str, metrics: Mapping[str, float | None]) -> dict[str, float | None]:
-    names = GATED_VERIFIER if key == VERIFIER else GATED
-    return {name: metrics.get(name) for name in names}
-
-
-@dataclass(frozen=True)
-class GateOutcome:
-    failures: list[str]
-    checked: list[str]
-    """The columns compared with their pins."""
-    not_run: list[str]
-    """Pinned columns this run did not score (a narrower --backend)."""
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-def check_gate(baseline: Baseline, current: Mapping[str, Mapping[str, float | None]],
-               current_hash: str) -> GateOutcome:
-    failures: list[str] = []
-    if baseline.cases_hash is None or not baseline.pins:
-        failures.append(f"no baseline pinned: pin one with: {UPDATE_COMMAND}")
-    elif baseline.cases_hash != current_hash:
-        failures.append(f"cases changed: the pins hold for cases {baseline.cases_hash[:12]}…, "
-                        f"these are {current_hash[:12]}…: re-pin with: {UPDATE_COMMAND}")
-    checked = [k for k in baseline.pins if k in current]
-    for key in checked:
-        for pin, pinned in sorted(baseline.pins[key].items()):
-            metric = metric_of_pin(pin)
-            value = current[key].get(metric)
-            if not holds(metric, value, pinned):
-                sign = ">" if metric in LOWER_IS_BETTER else "<"
-                shown = "no value" if value is None else f"{value:.4f}"
-                failures.append(f"{key}: {metric} {shown} {sign} pin {pin} {pinned:g}")
-    return GateOutcome(failures, checked, [k for k in baseline.pins if k not in current])
-
-
-@dataclass(frozen=True)
-class PinUpdate:
-    baseline: Baseline
-    raised: list[str]
-    refused: list[str]
-    """Pins that would go down (or disappear): refused without --allow-lower."""
-
-
-def update_pins(baseline: Baseline, current: Mapping[str, Mapping[str, float | None]],
-                current_hash: str, allow_lower: bool) -> PinUpdate:
-    pins = {k: dict(v) for k, v in baseline.pins.items()}
-    raised: list[str] = []
-    refused: list[str] = []
-    for key, metrics in current.items():
-        old = pins.get(key, {})
-        new: dict[str, float] = {}
-        for metric, value in gated_metrics(key, metrics).items():
-            name = pin_name(metric)
-            if value is None:
-                if name in old:
-                    refused.append(f"{key}: {name} {old[name]:g} would be dropped (no value now)")
-                continue
-            pinned = pin_value(metric, value)
-            before = old.get(name)
-            if before is not None and not holds(metric, pinned, before):
-                refused.append(f"{key}: {name} {before:g} -> {pinned:g} would lower the pin")
-            elif before != pinned:
-                raised.append(f"{key}: {name} {'—' if before is None else f'{before:g}'} -> "
-                              f"{pinned:g}")
-            new[name] = pinned
-        pins[key] = new
-    if refused and not allow_lower:
-        return PinUpdate(baseline, [], refused)
-    return PinUpdate(Baseline(current_hash, pins), raised, refused if allow_lower else [])
-
-
 # -- the whole run ----------------------------------------------------------------------------
 
 
@@ -554,7 +450,7 @@ def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = Non
         raise UsageError(f"no cases in {cases_dir}", hint="pass a folder of case .json files")
     base = cassettes or cassette_base(cases_dir)
     if record:
-        _record(backends, cases, cases_dir, console)
+        _record(backends, cases, cases_dir, base, console)
     pinned = baseline.pins if baseline and is_project_cases(cases_dir) else {}
     specs = choose_backends(backends, cases_dir, base, pinned)
     scored = []
@@ -568,18 +464,18 @@ def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = Non
 
 
 def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Path,
-            console: Console | None) -> None:
+            base: Path, console: Console | None) -> None:
     kinds = [b.split("-", 1)[0] for b in backends or [] if b != "rules"]
     if not kinds:
         raise UsageError("--record needs the LLM backend to record",
                          hint="e.g. trialbrief eval --backend llamacpp --record")
     for kind in dict.fromkeys(kinds):
         def progress(run: Run, kind: str = kind) -> None:
-            _say(console, f"  recorded {kind} {run.case.id}: {run.seconds:.0f} s"
-                          + (f" ({run.error})" if run.error else ""))
+            _say(console, escape(f"  recorded {kind} {run.case.id}: {run.seconds:.0f} s"
+                                 + (f" ({run.error})" if run.error else "")))
 
-        folder = record_backend(kind, cases, cases_dir, progress)
-        _say(console, f"recorded {len(cases)} cassettes in {folder}")
+        folder = record_backend(kind, cases, cases_dir, base, progress)
+        _say(console, escape(f"recorded {len(cases)} cassettes in {folder}"))
 
 
 def _say(console: Console | None, text: str) -> None:
@@ -616,39 +512,42 @@ def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
     baseline = load_baseline(baseline_path)
     result = evaluate(backends, cases_dir, record=record, cassettes=cassettes, baseline=baseline,
                       console=console)
-    code = 0
+    update = None
     if update_baseline:
-        code = _update(baseline_path, baseline, result, allow_lower, console)
+        update = update_pins(baseline, result.current(), result.cases_hash, allow_lower)
     elif gate and result.project_cases:
         result.gate = check_gate(baseline, result.current(), result.cases_hash)
-        code = 0 if result.gate.passed else 1
     elif gate:
         result.notes.append(f"Not gated: {cases_dir} is not the project's cases folder.")
-    print_tables(result, baseline, console)
+    # Pins hold for the project's cases: other cases are shown without them.
+    shown = baseline if result.project_cases else Baseline()
+    print_tables(result, shown, console)
     json_path = json_out or REPORTS_DIR / "eval.json"
     html_path = report or REPORTS_DIR / "eval.html"
-    write_atomic(json_path, json.dumps(to_json(result, baseline), indent=2) + "\n")
-    write_atomic(html_path, render_html(result, baseline))
-    console.print(f"wrote {json_path} and {html_path}")
-    return code
+    write_atomic(json_path, json.dumps(to_json(result, shown), indent=2) + "\n")
+    write_atomic(html_path, render_html(result, shown))
+    console.print(escape(f"wrote {json_path} and {html_path}"))
+    if update is not None:
+        return _apply_update(baseline_path, baseline, update, result, allow_lower, console)
+    return 0 if result.gate is None or result.gate.passed else 1
 
 
-def _update(path: Path, baseline: Baseline, result: EvalResult, allow_lower: bool,
-            console: Console) -> int:
-    update = update_pins(baseline, result.current(), result.cases_hash, allow_lower)
+def _apply_update(path: Path, baseline: Baseline, update: PinUpdate, result: EvalResult,
+                  allow_lower: bool, console: Console) -> int:
     if update.refused and not allow_lower:
         console.print("[red]refused to lower pins[/red] (pass --allow-lower to do it on purpose):")
         for line in update.refused:
-            console.print(f"  {line}")
+            console.print(f"  {escape(line)}")
         return 1
     for line in update.refused:
-        console.print(f"  [yellow]lowered[/yellow] {line}")
+        console.print(f"  [yellow]lowered[/yellow] {escape(line)}")
     for line in update.raised:
-        console.print(f"  [green]pinned[/green] {line}")
+        console.print(f"  [green]pinned[/green] {escape(line)}")
     stale = [k for k in baseline.pins if k not in result.current()]
     if stale and baseline.cases_hash != result.cases_hash:
         console.print(f"[yellow]not re-measured on the changed cases:[/yellow] "
                       f"{', '.join(stale)}")
-    save_baseline(path, update.baseline)
-    console.print(f"baseline {path} updated ({len(update.raised)} pins changed)")
+    write_atomic(path, baseline_json(update.baseline))
+    changed = len(update.raised) + len(update.refused)
+    console.print(escape(f"baseline {path} updated ({changed} pins changed)"))
     return 0
