@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -31,6 +29,7 @@ from agent.backends import Backend, open_backend
 from agent.config import Settings, load_settings
 from agent.errors import InputError, TrialbriefError
 from agent.fetch import fetch
+from agent.files import write_atomic
 from agent.output import Output, Summary
 from agent.pipeline import check_record, digest
 from agent.render import render
@@ -123,7 +122,7 @@ def batch_command(
     with _opened(settings) as chosen:
         for source in items:
             rows.append(_batch_one(source, settings, chosen, fmt, out_dir))
-    _write_atomic(out_dir / "index.json", json.dumps(
+    write_atomic(out_dir / "index.json", json.dumps(
         [{"source": s, "status": st, "exit_code": c, "output": o} for s, st, c, o in rows],
         indent=2))
     _batch_table(rows)
@@ -187,7 +186,7 @@ def _emit(output: Output, fmt: Format, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        _write_atomic(out, text)
+        write_atomic(out, text)
         err.print(f"wrote {escape(str(out))}")
     _status_line(output)
 
@@ -203,18 +202,6 @@ def _status_line(output: Output) -> None:
 def _list_errors(output: Output) -> None:
     for check in output.report.errors:
         err.print(f"  [red]error[/red] {check.field}: {escape(check.message)}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_record(path: Path) -> tuple[TrialRecord, Summary | None, str | None]:
@@ -259,10 +246,10 @@ def _batch_one(source: str, settings: Settings, backend: Backend, fmt: Format,
     except TrialbriefError as exc:
         err.print(f"[red]failed[/red] {escape(source)}: {escape(exc.one_line())}")
         if exc.partial is not None:
-            _write_atomic(target, render(exc.partial, fmt.value))
+            write_atomic(target, render(exc.partial, fmt.value))
             return source, "failed", exc.exit_code, str(target)
         return source, "failed", exc.exit_code, ""
-    _write_atomic(target, render(output, fmt.value))
+    write_atomic(target, render(output, fmt.value))
     return source, output.status, _exit_code(output), str(target)
 
 

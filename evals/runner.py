@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from rich.markup import escape
 
 from agent.backends.rules import RulesBackend
 from agent.errors import ConfigError, UsageError
+from agent.files import write_atomic
 from agent.numbers import comma_decimal_locale
 from agent.verify import verify
 from evals.cases import CASES_DIR, Case, gold_record, load_cases
@@ -481,18 +481,6 @@ def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Pa
 def _say(console: Console | None, text: str) -> None:
     if console is not None:
         console.print(text)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
