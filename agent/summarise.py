@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from agent import prompts
+from agent import prompts, rules
 from agent.backends.base import Backend
 from agent.errors import ExtractionError
 from agent.numbers import tokenize
@@ -220,6 +220,7 @@ def _result_fact(result: Result, grounded: set[str], base: str) -> str | None:
 # -- the template summary of the rules backend -----------------------------------------------
 
 def template_summary(record: TrialRecord, report: Report) -> SummaryDraft:
+    """The rules backend's summary: fixed sentences around the verified numbers only."""
     grounded = {c.field for c in report.checks if c.status == "grounded"}
     name = record.trial_names[0] if record.trial_names else "The study"
     if not record.is_trial_report:
@@ -227,41 +228,105 @@ def template_summary(record: TrialRecord, report: Report) -> SummaryDraft:
             headline=f"{name}: no trial results to report",
             tested="This article does not report the results of a clinical trial.",
             participants="", findings="There are no trial results to summarise.",
-            meaning="Nothing in it can be read as evidence that a treatment works.")
+            meaning="It gives no evidence for or against any treatment.")
     arms = [a.label for a in record.arms]
-    tested = (f"{name} compared {' with '.join(arms[:2])}." if len(arms) >= 2
-              else f"{name} tested a treatment" + (f" for {record.condition}." if
-                                                    record.condition else "."))
-    total = _verified(record.n_total, grounded, "/n_total")
-    participants = f"{total} people took part." if total else ""
-    primary = [(i, r) for i, r in enumerate(record.results) if r.is_primary]
-    findings = " ".join(_plain_result(r, grounded, f"/results/{i}") for i, r in primary[:2]
-                        ) or "The article gives no verified result for the main outcome."
     established = primary_established(record, report)
-    meaning = {
-        True: "The trial met its main goal.",
-        False: "The trial did not show that the treatment works on its main goal."
-        if record.primary_endpoint_met == "no" else
-        "It is not yet clear whether the treatment works: the main result is not established.",
-    }[established]
-    side = [f"{s.event} ({_verified(s.value, grounded, f'/safety/{i}/value')})"
-            for i, s in enumerate(record.safety)
-            if _verified(s.value, grounded, f"/safety/{i}/value")]
-    headline = f"{name}: main goal {'met' if established else 'not shown to be met'}"
     return SummaryDraft(
-        headline=headline, tested=tested, participants=participants, findings=findings,
-        side_effects=("Side effects reported: " + "; ".join(side[:3]) + ".") if side else None,
-        meaning=meaning)
+        headline=_template_headline(record, name, arms, established),
+        tested=(f"{name} compared {' with '.join(arms[:2])}." if len(arms) >= 2
+                else f"{name} tested a treatment"
+                + (f" for {record.condition}." if record.condition else ".")),
+        participants=(f"{total} people took part." if (total := _verified(
+            record.n_total, grounded, "/n_total")) else ""),
+        findings=_template_findings(record, grounded, arms, established),
+        side_effects=_template_side_effects(record, grounded),
+        meaning=_template_meaning(record, established))
 
 
-def _plain_result(result: Result, grounded: set[str], base: str) -> str:
+def _template_headline(record: TrialRecord, name: str, arms: list[str],
+                       established: bool) -> str:
+    treatment = arms[0] if arms else "the treatment"
+    if established:
+        return f"{name}: {treatment} met the trial's main goal"
+    if record.primary_endpoint_met == "no":
+        return f"{name}: {treatment} did not meet the trial's main goal"
+    return f"{name}: results for {record.primary_endpoint or 'the main outcome'}"
+
+
+def _template_findings(record: TrialRecord, grounded: set[str], arms: list[str],
+                       established: bool) -> str:
+    primary = [(i, r) for i, r in enumerate(record.results) if r.is_primary]
+    compared = [_plain_comparison(r, grounded, f"/results/{i}", arms, established)
+                for i, r in primary if r.ci_lower is not None]
+    per_arm = _plain_per_arm([(i, r) for i, r in primary if r.ci_lower is None and r.arm],
+                             grounded)
+    sentences = [s for s in (*compared[:2], *per_arm[:2]) if s]
+    return " ".join(sentences) or "The article gives no verified result for the main outcome."
+
+
+def _plain_comparison(result: Result, grounded: set[str], base: str, arms: list[str],
+                      established: bool) -> str:
+    """A between-group result in words. A benefit is worded as one only when the trial met its
+    main goal and the CI excludes 'no difference': anything else would be spin."""
     estimate = _verified(result.estimate, grounded, f"{base}/estimate")
     if estimate is None:
         return ""
     lower = _verified(result.ci_lower, grounded, f"{base}/ci_lower")
     upper = _verified(result.ci_upper, grounded, f"{base}/ci_upper")
-    interval = f" (the likely range was {lower} to {upper})" if lower and upper else ""
-    return f"For {result.endpoint}, the {_measure_words(result.measure)} was {estimate}{interval}."
+    interval = f" The likely range was {lower} to {upper}." if lower and upper else ""
+    value = result.estimate.value if result.estimate else None
+    measure = _measure_words(result.measure)
+    if _crosses_null(result):
+        return (f"There was no clear difference in {result.endpoint} between the groups "
+                f"({measure} {estimate}).{interval}")
+    if established and result.measure in RATIO_MEASURES and value and 0 < value < 1 and len(
+            arms) >= 2:
+        change = f"about {round(100 * (1 - value))}% lower with {arms[0]} than with {arms[1]}"
+        return f"The chance of {result.endpoint} was {change} ({measure} {estimate}).{interval}"
+    return f"For {result.endpoint}, the {measure} between the groups was {estimate}.{interval}"
+
+
+def _crosses_null(result: Result) -> bool:
+    """The CI includes 'no difference' (1 for ratios, 0 for differences)."""
+    if result.ci_lower is None or result.ci_upper is None:
+        return False
+    lower, upper = result.ci_lower.value, result.ci_upper.value
+    if lower is None or upper is None:
+        return False
+    null = 1.0 if result.measure in RATIO_MEASURES else 0.0
+    return lower <= null <= upper
+
+
+def _plain_per_arm(results: list[tuple[int, Result]], grounded: set[str]) -> list[str]:
+    by_endpoint: dict[str, list[str]] = {}
+    for i, result in results:
+        value = _verified(result.estimate, grounded, f"/results/{i}/estimate")
+        if value:
+            by_endpoint.setdefault(result.endpoint, []).append(f"{value} with {result.arm}")
+    return [f"For {endpoint}: {' and '.join(values)}." for endpoint, values
+            in by_endpoint.items()]
+
+
+def _template_side_effects(record: TrialRecord, grounded: set[str]) -> str | None:
+    by_event: dict[str, list[str]] = {}
+    for i, finding in enumerate(record.safety):
+        value = _verified(finding.value, grounded, f"/safety/{i}/value")
+        if value and finding.event != rules.UNNAMED:
+            by_event.setdefault(finding.event, []).append(
+                f"{value} with {finding.arm}" if finding.arm else value)
+    if not by_event:
+        return None
+    parts = [f"{event}: {' and '.join(values)}" for event, values in list(by_event.items())[:3]]
+    return "Side effects: " + "; ".join(parts) + "."
+
+
+def _template_meaning(record: TrialRecord, established: bool) -> str:
+    if established:
+        return "The trial met its main goal."
+    if record.primary_endpoint_met == "no":
+        return "The trial did not show that the treatment works on its main goal."
+    return "The article does not say that the trial met its main goal, so it is not yet clear "\
+           "whether the treatment works."
 
 
 def _measure_words(measure: str) -> str:

@@ -25,8 +25,8 @@ BENEFIT = re.compile(
     r"\b(?:reduc|lower|improv|prolong|extend|cut|better|benefit|effective|work(?:s|ed)\b|help|"
     r"protect|superior|significant|success|slow|prevent|halv|fewer|less likely|longer)\w*", re.I)
 HEDGE = re.compile(
-    r"\b(?:not|no|did not|didn't|does not|failed|without|neither|nor|unclear|uncertain|"
-    r"cannot|can't|could not)\b", re.I)
+    r"\b(?:not|no|nothing|none|never|did not|didn't|does not|failed|without|neither|nor|"
+    r"unclear|uncertain|cannot|can't|could not)\b", re.I)
 CAVEAT = re.compile(r"peer[- ]review", re.I)
 DOUBT_KINDS = frozenset({"primary_met_mismatch", "significance_claim_ci_crosses_null",
                          "p_ci_mismatch", "p_ci_doubt"})
@@ -81,7 +81,8 @@ def described_numbers(record: TrialRecord) -> set[float]:
              record.congress or "", *record.trial_names,
              record.design.phase or "", record.design.allocation or "",
              *(a.label for a in record.arms), *(r.timepoint or "" for r in record.results),
-             *(r.endpoint for r in record.results), *(s.event for s in record.safety)]
+             *(r.endpoint for r in record.results), *(r.arm or "" for r in record.results),
+             *(s.event for s in record.safety), *(s.arm or "" for s in record.safety)]
     values: set[float] = set()
     for text in texts:
         values.update(t.float_value for t in tokenize(text))

@@ -54,6 +54,7 @@ from agent.rules.met import MetClaim, primary_met
 from agent.rules.percents import ArmGroup, ArmValue, Ref, arm_groups, per_arm_measure
 from agent.rules.quotes import quote_span
 from agent.rules.results import (
+    UNNAMED,
     Context,
     arm_results,
     figure_results,
@@ -74,6 +75,7 @@ from agent.schema import Span
 
 __all__ = [
     "GENERIC_ACRONYMS",
+    "UNNAMED",
     "ArmGroup",
     "ArmValue",
     "Context",

@@ -56,6 +56,9 @@ def _content_words(text: str) -> set[str]:
     return {w for w in words if w not in _STOPWORDS and len(w) > 1}
 
 
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*\b")
+
+
 def matches_primary(endpoint: str, primary: str | None) -> bool:
     """`endpoint` names the primary endpoint: its acronym, or most of its content words."""
     if not primary or not endpoint:
@@ -65,7 +68,11 @@ def matches_primary(endpoint: str, primary: str | None) -> bool:
             return True
     wanted = _content_words(re.sub(r"\([^)]*\)", "", primary))
     have = _content_words(endpoint)
-    if len(have) < 2 or not wanted:
+    if not wanted or not have:
+        return False
+    if have <= wanted and _ABBREVIATION.search(endpoint):
+        return True  # "LDL-C" for "percentage change in LDL-C from baseline to week 24"
+    if len(have) < 2:
         return False
     return len(wanted & have) / len(wanted) >= 0.7
 

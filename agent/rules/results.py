@@ -28,7 +28,7 @@ from agent.rules.stats import Stat, loose_figures, measure_for, p_text, reductio
 from agent.schema import Span
 
 _CLAUSE_BREAK = re.compile(r"[;:]|(?<!\d),\s+(?:and|while|whereas|but)\s+")
-_UNNAMED = "unnamed endpoint"
+UNNAMED = "unnamed endpoint"
 
 
 @dataclass
@@ -73,7 +73,7 @@ def stat_results(ctx: Context, stats: list[Stat]
         if k and not re.search(r"[A-Za-z]{3,}", prefix):
             prefix = text[stat.sentence[0]:same_sentence[0].span[0]]
         earlier = [(s.sentence, r.endpoint) for s, r in zip(stats, results, strict=False)
-                   if r.endpoint != _UNNAMED]
+                   if r.endpoint != UNNAMED]
         endpoint = _endpoint_after(ctx, stat, same_sentence, k)
         if not (k and endpoint):
             endpoint = (_prefix_endpoint(prefix) or endpoint
@@ -82,7 +82,7 @@ def stat_results(ctx: Context, stats: list[Stat]
         endpoint = ctx.primary_name(endpoint, is_primary)
         q = quote_span(text, stat.span, stat.sentence)
         result = DraftResult(
-            endpoint=endpoint or _UNNAMED,
+            endpoint=endpoint or UNNAMED,
             is_primary=is_primary,
             measure=measure_for(ctx.doc, stat),
             estimate=stat.estimate.text,
@@ -190,7 +190,7 @@ def reduction_results(ctx: Context, stats: list[Stat], results: list[DraftResult
             sentence_text = ctx.text[sentence[0]:sentence[1]]
             is_primary = bool(PRIMARY_WORDS.search(sentence_text))
             endpoint = (ctx.primary if is_primary and ctx.primary else
-                        endpoint_phrase(ctx.text[sentence[0]:red.quote[0]]) or _UNNAMED)
+                        endpoint_phrase(ctx.text[sentence[0]:red.quote[0]]) or UNNAMED)
             timepoint = ctx.follow_up if is_primary else None
         out.append(DraftResult(
             endpoint=endpoint, is_primary=is_primary, measure="RRR", estimate=red.token.text,
@@ -236,7 +236,7 @@ def figure_results(ctx: Context, stats: list[Stat], results: list[DraftResult]
         else:
             is_primary = bool(PRIMARY_WORDS.search(sentence_text)) and not SUBGROUP.search(
                 sentence_text) and not NOT_PRIMARY.search(sentence_text)
-            endpoint = endpoint_phrase(text[sentence[0]:fig.span[0]]) or _UNNAMED
+            endpoint = endpoint_phrase(text[sentence[0]:fig.span[0]]) or UNNAMED
             if is_primary and ctx.primary:
                 endpoint = ctx.primary
         if fig.measure == "other":
@@ -276,7 +276,7 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
         is_safety = ctx.layout.kind_at(first.start) == "safety" or bool(
             SAFETY_WORDS.search(text[group.clause_start:end]))
         is_primary = _group_is_primary(ctx, stats, group, endpoint, end)
-        event = ctx.primary_name(endpoint, is_primary) or _UNNAMED
+        event = ctx.primary_name(endpoint, is_primary) or UNNAMED
         for value in group.values:
             if is_safety and not is_primary:
                 safety.append(DraftSafety(event=event, arm=value.arm, value=value.token.text,
