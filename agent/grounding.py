@@ -94,7 +94,8 @@ def _token_covering(doc: Document, start: int, end: int) -> Token | None:
     return None
 
 
-def _role_and_context(doc: Document, cited: Cited, token: Token) -> Check:
+def _role_and_context(doc: Document, cited: Cited, token: Token,
+                      found: str = "found at the cited span") -> Check:
     role = doc.role(token)
     allowed = FIELD_ROLES.get(cited.field, ())
     if role in DEFINITE_ROLES and role not in allowed:
@@ -112,12 +113,15 @@ def _role_and_context(doc: Document, cited: Cited, token: Token) -> Check:
         return _check(cited, "grounded", "warning", token.span,
                       f"{token.text} was read from text damaged by an encoding error: check it "
                       "against the original page", kind="damaged_text")
-    return _check(cited, "grounded", "ok", token.span, f"{token.text} found at the cited span")
+    return _check(cited, "grounded", "ok", token.span, f"{token.text} {found}")
 
 
 def _role_words(role: str) -> str:
     return {"ci_lower": "lower CI bound", "ci_upper": "upper CI bound", "ci_level": "CI level",
             "p": "P value", "n": "sample size"}.get(role, role)
+
+
+_LOCATED = "found in the article by its value (no span was cited; this one is now cited)"
 
 
 def _ground_without_span(doc: Document, cited: Cited, value: Decimal) -> Check:
@@ -128,7 +132,7 @@ def _ground_without_span(doc: Document, cited: Cited, value: Decimal) -> Check:
     if cited.within is not None:
         local = [t for t in tokens if cited.within[0] <= t.start < cited.within[1]]
         if local:
-            return _role_and_context(doc, cited, local[0])
+            return _role_and_context(doc, cited, local[0], _LOCATED)
         nearby = _same_role_nearby(doc, cited)
         if nearby is not None:
             return _check(cited, "mismatch", "error", nearby.span,
@@ -140,7 +144,7 @@ def _ground_without_span(doc: Document, cited: Cited, value: Decimal) -> Check:
     roles = {doc.role(t) for t in tokens}
     allowed = [t for t in tokens if doc.role(t) in FIELD_ROLES.get(cited.field, ())]
     if len(tokens) == 1 or len(roles) == 1 or len(allowed) == 1:
-        return _role_and_context(doc, cited, (allowed or tokens)[0])
+        return _role_and_context(doc, cited, (allowed or tokens)[0], _LOCATED)
     return _check(cited, "ambiguous", "warning", None,
                   f"{text} occurs {len(tokens)} times in different roles "
                   f"({', '.join(sorted(roles))}) and no span says which one is meant")
@@ -187,14 +191,19 @@ def resolve(record: TrialRecord, pointer: str) -> object:
 
 def with_statuses(record: TrialRecord, checks: list[Check]) -> TrialRecord:
     """A copy of the record whose numbers carry their grounding status (provenance in the
-    schema); the checks stay the full story."""
+    schema), and the span grounding found for a number cited without one, so that every
+    grounded number has its offsets; the checks stay the full story."""
     stamped = record.model_copy(deep=True)
     for check in checks:
         if check.origin != "record" or check.status not in GROUND_STATUSES:
             continue
         number = resolve(stamped, check.field)
-        if isinstance(number, Number) and (number.status is None or check.severity != "ok"):
+        if not isinstance(number, Number):
+            continue
+        if number.status is None or check.severity != "ok":
             number.status = check.status  # type: ignore[assignment]
+        if number.span is None and check.status == "grounded" and check.span is not None:
+            number.span = check.span
     return stamped
 
 

@@ -65,7 +65,7 @@ def _number_regex(comma_decimal: bool) -> re.Pattern[str]:
 
 _NUMBER_DOT = _number_regex(False)
 _NUMBER_COMMA = _number_regex(True)
-_RATIO = re.compile(r"(?<![\w.:])(\d{1,2})(?:\s?:\s?(\d{1,2})){1,2}(?![\w:]|\.\d)")
+_RATIO = re.compile(r"(?<![\w.:])(\d{1,2})(?:\s?:\s?(\d{1,2})){1,3}(?![\w:]|\.\d)")
 _FREQUENCY = re.compile(r"(?<![\w.])(\d+) in (\d+(?:,\d{3})*)(?!\w|\.\d)")
 _NAME_PREFIX = re.compile(r"[A-Za-z][\-/]$|[A-Za-z]\s?-\s?$")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}\s?(?:am|pm|h)\b", re.I)

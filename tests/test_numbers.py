@@ -81,6 +81,7 @@ def test_digits_inside_names_are_not_numbers() -> None:
 
 def test_composites_replace_their_parts() -> None:
     assert texts("randomised 1:1 or 2:1:1; roughly 1 in 5.") == ["1:1", "2:1:1", "1 in 5"]
+    assert texts("randomised 1:1:1:1 to 35, 70 or 140 mg") == ["1:1:1:1", "35", "70", "140"]
 
 
 def test_space_thousands_only_before_people() -> None:

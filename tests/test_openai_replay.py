@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent.backends.openai_compat import OpenAIBackend
 from agent.config import load_settings
@@ -25,7 +26,7 @@ MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 FOLDER = cassette_dir("llamacpp", MODEL)
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 DIGEST_CASE = "e05"
-REASK_CASE = "e03"  # the summary's first answer failed a validator (see test below)
+REASK_CASE = "e03"  # both summary answers failed a validator (see test below)
 
 
 def case(prefix: str) -> Case:
@@ -57,14 +58,21 @@ def test_openai_backend_digest_replayed_gives_the_json_contract() -> None:
     assert all(u["prompt_tokens"] > 0 for u in data["usage"])
 
 
-def test_a_real_reask_first_answer_invalid_second_valid() -> None:
+def test_a_real_reask_sends_the_validator_message_back_and_flags_what_is_kept() -> None:
+    """e03: the model put a number that is not in the facts into its summary, twice. The second
+    request carries the validator's message; the last answer is kept, and its number flagged."""
     output = replay_digest(case(REASK_CASE))
     outcomes = [(u.step, u.outcome) for u in output.usage]  # type: ignore[attr-defined]
-    steps = [s for s, _ in outcomes]
-    reasked = [step for step in set(steps) if steps.count(step) > 1]
-    assert reasked, outcomes
-    step = reasked[0]
-    assert [o for s, o in outcomes if s == step][0] == "invalid"
+    assert [o for s, o in outcomes if s == "summary"] == ["invalid", "invalid"]
+    requests = [json.loads(i["request"]["body"]) for i in yaml.safe_load(
+        (FOLDER / f"{case(REASK_CASE).id}.yaml").read_text(encoding="utf-8"))["interactions"]]
+    reask = requests[-1]["messages"]
+    assert [m["role"] for m in reask[-2:]] == ["assistant", "user"]
+    assert "is not in the facts" in reask[-1]["content"]
+    data = json.loads(render(output, "json"))  # type: ignore[arg-type]
+    assert data["status"] == "needs_review"
+    assert any(c["field"].startswith("/summary/numbers/") and c["severity"] == "error"
+               for c in data["checks"])
 
 
 def test_429_then_200_honours_retry_after() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from agent.anchor import anchor_record
 from agent.draft import DraftRecord, DraftResult
+from agent.grounding import with_statuses
 from agent.report import Report
 from agent.schema import Number, Result, TrialRecord
 from agent.verify import verify
@@ -69,6 +70,19 @@ def test_not_found() -> None:
     rec.results[0].estimate = Number(text="0.66", value=0.66, span=None)
     rec.results[0].quote = None
     assert check_of(verify(rec, TEXT), "/results/0/estimate") == ("not_found", "error")
+
+
+def test_a_number_cited_without_a_span_gets_the_span_grounding_found() -> None:
+    rec = record()
+    rec.results[0].estimate = Number(text="0.70", value=0.70, span=None)
+    report = verify(rec, TEXT)
+    (check,) = [c for c in report.checks if c.field == "/results/0/estimate"]
+    assert (check.status, check.severity) == ("grounded", "ok")
+    assert "no span was cited" in check.message
+    stamped = with_statuses(rec, report.checks).results[0].estimate
+    assert stamped is not None and stamped.span == check.span
+    assert stamped.span is not None and TEXT[slice(*stamped.span)] == "0.70"
+    assert rec.results[0].estimate.span is None  # the input record is not changed
 
 
 def test_ambiguous_without_a_span() -> None:
