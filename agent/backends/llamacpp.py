@@ -33,15 +33,16 @@ GET_A_MODEL = ("put a GGUF model in ~/.cache/trialbrief/models (on the project's
 
 
 def _die_with_parent() -> None:
-    """On Linux, the server gets SIGTERM when trialbrief dies, even by SIGKILL: no orphaned
-    server keeps two cores busy after an interrupted run."""
+    """On Linux, the server is killed when trialbrief dies, even by SIGKILL: no orphaned
+    server keeps two cores busy after an interrupted run. SIGKILL, not SIGTERM: on SIGTERM the
+    server first finishes the generation in flight, which can take minutes."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def free_port() -> int:
