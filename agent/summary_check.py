@@ -28,6 +28,8 @@ HEDGE = re.compile(
     r"\b(?:not|no|nothing|none|never|did not|didn't|does not|failed|without|neither|nor|"
     r"unclear|uncertain|cannot|can't|could not)\b", re.I)
 CAVEAT = re.compile(r"peer[- ]review", re.I)
+SAFETY_CLAIM = re.compile(
+    r"\b(?:safe|safely|well[- ]tolerated|tolerated well|generally tolerated)\b", re.I)
 DOUBT_KINDS = frozenset({"primary_met_mismatch", "significance_claim_ci_crosses_null",
                          "p_ci_mismatch", "p_ci_doubt"})
 
@@ -181,6 +183,24 @@ def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> I
         })
 
 
+def safety_claim_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
+    """'Safe' or 'well tolerated' is the article's judgement to make, not the summary's: a
+    warning, which says whether the record holds any safety finding to weigh it against."""
+    basis = ("check it against the safety findings of the record" if record.safety else
+             "the record holds no safety finding to support it: check the article")
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        sentence = summary.text[start:end]
+        claim = SAFETY_CLAIM.search(sentence)
+        if claim is None or HEDGE.search(sentence):
+            continue
+        yield Check.model_validate({
+            "field": f"/summary/sentences/{i}", "text": sentence.strip(),
+            "status": "inconsistent", "span": (start, end), "severity": "warning",
+            "kind": "summary_safety_claim", "origin": "summary",
+            "message": f"calls the treatment {claim.group(0)!r}: {basis}",
+        })
+
+
 def _doubted(report: Report) -> bool:
     return any(c.kind in DOUBT_KINDS for c in report.checks)
 
@@ -197,4 +217,4 @@ def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
                   doc: Document | None = None) -> list[Check]:
     doc = doc or analyse("")
     return [*number_checks(summary, record, report, doc), *spin_checks(summary, record, report),
-            *caveat_check(summary, record)]
+            *safety_claim_checks(summary, record), *caveat_check(summary, record)]

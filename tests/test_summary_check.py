@@ -1,0 +1,105 @@
+"""The checks of a plain-language summary against the verified record (numbers, spin, safety
+claims, the peer-review caveat), on a hand-made article."""
+
+from __future__ import annotations
+
+from agent.anchor import anchor_record
+from agent.draft import DraftRecord, DraftResult
+from agent.report import Check
+from agent.schema import TrialRecord
+from agent.summary_check import SummaryInput
+from agent.verify import verify
+
+TEXT = ("WREN-3: fictional\nPresented at the Northern Heart Congress 2026. In WREN-3, 900 "
+        "patients were randomised to wrenatide (n=450) or placebo (n=450). The primary endpoint "
+        "occurred less often with wrenatide (HR 0.70; 95% CI 0.55–0.89; P=0.004). Death was "
+        "similar (HR 0.96; 95% CI 0.74–1.25; P=0.77).\n")
+
+
+def record(met: str = "yes") -> TrialRecord:
+    primary = DraftResult(endpoint="primary endpoint", is_primary=True, measure="HR",
+                          estimate="0.70", ci_lower="0.55", ci_upper="0.89", p="0.004",
+                          quote="(HR 0.70; 95% CI 0.55–0.89; P=0.004)")
+    death = DraftResult(endpoint="death", measure="HR", estimate="0.96", ci_lower="0.74",
+                        ci_upper="1.25", p="0.77", quote="(HR 0.96; 95% CI 0.74–1.25; P=0.77)")
+    draft = DraftRecord(trial_names=["WREN-3"], n_total="900", primary_endpoint_met=met,
+                        congress="Northern Heart Congress 2026", results=[primary, death])
+    return anchor_record(draft, TEXT)
+
+
+def summary_checks(summary: str, rec: TrialRecord | None = None) -> list[Check]:
+    report = verify(rec or record(), TEXT, SummaryInput(summary))
+    return [c for c in report.checks if c.origin == "summary"]
+
+
+def of_kind(checks: list[Check], kind: str) -> list[Check]:
+    return [c for c in checks if c.kind == kind]
+
+
+CAVEAT = " The results are not yet peer-reviewed."
+
+
+def test_numbers_of_the_record_and_plain_forms_of_them_pass() -> None:
+    checks = summary_checks("In 900 people, wrenatide cut the risk by 30%." + CAVEAT)
+    numbers = of_kind(checks, "summary_number")
+    assert [c.text for c in numbers] == ["900", "30%"]
+    assert all(c.severity == "ok" for c in numbers)
+    assert "1 − ratio" in numbers[1].message
+
+
+def test_an_invented_number_is_an_error_with_its_span_in_the_summary() -> None:
+    text = "Wrenatide cut the risk by 45%." + CAVEAT
+    (flag,) = [c for c in of_kind(summary_checks(text), "summary_number")
+               if c.severity == "error"]
+    assert flag.span is not None and text[slice(*flag.span)] == "45%"
+    assert "no number of the record or the article" in flag.message
+
+
+def test_a_number_of_the_article_the_record_does_not_hold_is_named_as_such() -> None:
+    rec = record()
+    rec.results = rec.results[:1]  # the record left out the death result
+    (flag,) = [c for c in of_kind(summary_checks("Death: HR 0.96." + CAVEAT, rec),
+                                  "summary_number") if c.severity == "error"]
+    assert flag.text == "0.96" and "not a verified number of the record" in flag.message
+
+
+def test_benefit_claims_pass_when_the_primary_endpoint_was_met() -> None:
+    assert not of_kind(summary_checks("Wrenatide lowered the risk." + CAVEAT), "summary_spin")
+
+
+def test_a_benefit_claim_when_the_primary_endpoint_was_not_met_is_spin() -> None:
+    text = "Wrenatide lowered the risk of heart problems." + CAVEAT
+    (flag,) = of_kind(summary_checks(text, record(met="no")), "summary_spin")
+    assert flag.severity == "error" and flag.span == (0, text.index(" The results"))
+    assert "'lowered'" in flag.message and "not met" in flag.message
+
+
+def test_a_hedged_sentence_is_not_spin() -> None:
+    text = "Wrenatide did not lower the risk of heart problems." + CAVEAT
+    assert not of_kind(summary_checks(text, record(met="no")), "summary_spin")
+
+
+def test_a_met_claim_the_statistics_doubt_makes_benefit_claims_spin() -> None:
+    # The record calls the death result (CI crossing 1) its met primary endpoint.
+    rec = record()
+    rec.results[0].is_primary, rec.results[1].is_primary = False, True
+    checks = summary_checks("Wrenatide lowered the risk." + CAVEAT, rec)
+    (flag,) = of_kind(checks, "summary_spin")
+    assert flag.severity == "error" and "doubts" in flag.message
+
+
+def test_calling_a_treatment_safe_is_a_warning_that_names_its_basis() -> None:
+    text = "Wrenatide lowered the risk and was safe." + CAVEAT
+    (flag,) = of_kind(summary_checks(text), "summary_safety_claim")
+    assert flag.severity == "warning" and "'safe'" in flag.message
+    assert "no safety finding" in flag.message
+    hedged = "It is not yet known whether wrenatide is safe in the long term." + CAVEAT
+    assert not of_kind(summary_checks(hedged), "summary_safety_claim")
+    assert not of_kind(summary_checks("Safety results were reported." + CAVEAT),
+                       "summary_safety_claim")
+
+
+def test_a_congress_result_needs_the_peer_review_caveat() -> None:
+    (flag,) = of_kind(summary_checks("Wrenatide lowered the risk."), "summary_caveat")
+    assert flag.severity == "warning"
+    assert not of_kind(summary_checks("Wrenatide lowered the risk." + CAVEAT), "summary_caveat")
