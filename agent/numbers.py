@@ -68,6 +68,8 @@ _NUMBER_COMMA = _number_regex(True)
 _RATIO = re.compile(r"(?<![\w.:])(\d{1,2})(?:\s?:\s?(\d{1,2})){1,3}(?![\w:]|\.\d)")
 _FREQUENCY = re.compile(r"(?<![\w.])(\d+) in (\d+(?:,\d{3})*)(?!\w|\.\d)")
 _NAME_PREFIX = re.compile(r"[A-Za-z][\-/]$|[A-Za-z]\s?-\s?$")
+# "week-52", "day-90", "month-12": a timepoint, not a name like GLP-1.
+_TIMEPOINT_PREFIX = re.compile(r"\b(?:week|day|month|year|visit|cycle)s?-$", re.I)
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}\s?(?:am|pm|h)\b", re.I)
 
 
@@ -175,6 +177,8 @@ def _sign_is_range_dash(text: str, sign_start: int) -> bool:
 def _is_name_part(text: str, start: int) -> bool:
     """Digits glued to a name: GLP-1, IL-23, KEYNOTE-905/EV-303, COVID-19."""
     before = text[max(0, start - 3):start]
+    if _TIMEPOINT_PREFIX.search(text[max(0, start - 7):start]):
+        return False
     return bool(_NAME_PREFIX.search(before))
 
 
@@ -193,7 +197,9 @@ def _token_from_match(text: str, m: re.Match[str]) -> Token | None:
     start, sign = m.start(), m.group("sign")
     if sign:
         before = text[start - 1] if start else ""
-        if before.isalpha() or before == "/":
+        if _TIMEPOINT_PREFIX.search(text[max(0, start - 7):start + 1]):
+            start = digits_start  # "week-52": the dash joins a timepoint, not a sign
+        elif before.isalpha() or before == "/":
             return None  # GLP-1, KEYNOTE-905/EV-303: the dash belongs to a name
         if _sign_is_range_dash(text, start):
             start = digits_start
@@ -204,7 +210,7 @@ def _token_from_match(text: str, m: re.Match[str]) -> Token | None:
     except InvalidOperation:
         return None
     if sign and start == digits_start and sign != "+":
-        value = -value  # the dash was a range separator: undo the sign it was read as
+        value = -value  # the dash was a range separator or a joiner: undo the sign
     end = m.end()
     raw = text[start:end]
     return Token(start, end, raw, value, decimals, raw.endswith("%"), "number", damaged)

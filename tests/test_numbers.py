@@ -84,6 +84,10 @@ def test_composites_replace_their_parts() -> None:
     assert texts("randomised 1:1:1:1 to 35, 70 or 140 mg") == ["1:1:1:1", "35", "70", "140"]
 
 
+def test_a_timepoint_joined_by_a_dash_is_a_number_not_a_name() -> None:
+    assert texts("GLP-1 and IL-23 at the week-52 visit, day-90 and Year-1") == ["52", "90", "1"]
+
+
 def test_space_thousands_only_before_people() -> None:
     assert texts("randomised 1 635 patients") == ["1 635"]
     assert texts("at week 12 100 mg") == ["12", "100"]
