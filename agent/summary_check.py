@@ -161,6 +161,25 @@ def _is_primary(record: TrialRecord, pointer: str) -> bool:
     return m is not None and bool(record.results[int(m.group(1))].is_primary)
 
 
+def _unhedged_claims(summary: SummaryInput, claim: re.Pattern[str]
+                     ) -> Iterator[tuple[int, Span, re.Match[str]]]:
+    """Each summary sentence that makes the claim without hedging it: index, span, match."""
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        sentence = summary.text[start:end]
+        found = claim.search(sentence)
+        if found is not None and not HEDGE.search(sentence):
+            yield i, (start, end), found
+
+
+def _sentence_check(summary: SummaryInput, i: int, span: Span, severity: str, kind: str,
+                    message: str) -> Check:
+    return Check.model_validate({
+        "field": f"/summary/sentences/{i}", "text": summary.text[span[0]:span[1]].strip(),
+        "status": "inconsistent", "span": span, "severity": severity, "kind": kind,
+        "origin": "summary", "message": message,
+    })
+
+
 def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> Iterator[Check]:
     if primary_established(record, report):
         return
@@ -168,19 +187,11 @@ def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> I
            "not_stated": "the article does not say the primary endpoint was met"}.get(
         record.primary_endpoint_met, "verification doubts the claim that the primary endpoint "
                                      "was met")
-    for i, (start, end) in enumerate(split_sentences(summary.text)):
-        sentence = summary.text[start:end]
-        claim = BENEFIT.search(sentence)
-        if claim is None or HEDGE.search(sentence):
-            continue
-        claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
-        severity = "error" if claimed or _doubted(report) else "warning"
-        yield Check.model_validate({
-            "field": f"/summary/sentences/{i}", "text": sentence.strip(),
-            "status": "inconsistent", "span": (start, end), "severity": severity,
-            "kind": "summary_spin", "origin": "summary",
-            "message": f"claims a benefit ({claim.group(0)!r}) but {why}",
-        })
+    claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
+    severity = "error" if claimed or _doubted(report) else "warning"
+    for i, span, claim in _unhedged_claims(summary, BENEFIT):
+        yield _sentence_check(summary, i, span, severity, "summary_spin",
+                              f"claims a benefit ({claim.group(0)!r}) but {why}")
 
 
 def safety_claim_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
@@ -188,17 +199,9 @@ def safety_claim_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[
     warning, which says whether the record holds any safety finding to weigh it against."""
     basis = ("check it against the safety findings of the record" if record.safety else
              "the record holds no safety finding to support it: check the article")
-    for i, (start, end) in enumerate(split_sentences(summary.text)):
-        sentence = summary.text[start:end]
-        claim = SAFETY_CLAIM.search(sentence)
-        if claim is None or HEDGE.search(sentence):
-            continue
-        yield Check.model_validate({
-            "field": f"/summary/sentences/{i}", "text": sentence.strip(),
-            "status": "inconsistent", "span": (start, end), "severity": "warning",
-            "kind": "summary_safety_claim", "origin": "summary",
-            "message": f"calls the treatment {claim.group(0)!r}: {basis}",
-        })
+    for i, span, claim in _unhedged_claims(summary, SAFETY_CLAIM):
+        yield _sentence_check(summary, i, span, "warning", "summary_safety_claim",
+                              f"calls the treatment {claim.group(0)!r}: {basis}")
 
 
 def _doubted(report: Report) -> bool:
