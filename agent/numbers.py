@@ -174,12 +174,15 @@ def _sign_is_range_dash(text: str, sign_start: int) -> bool:
     return text[i].isdigit() or (text[i] == "%" and i == sign_start - 1)
 
 
+def _after_timepoint(text: str, digits_start: int) -> bool:
+    return bool(_TIMEPOINT_PREFIX.search(text[max(0, digits_start - 7):digits_start]))
+
+
 def _is_name_part(text: str, start: int) -> bool:
     """Digits glued to a name: GLP-1, IL-23, KEYNOTE-905/EV-303, COVID-19."""
-    before = text[max(0, start - 3):start]
-    if _TIMEPOINT_PREFIX.search(text[max(0, start - 7):start]):
+    if _after_timepoint(text, start):
         return False
-    return bool(_NAME_PREFIX.search(before))
+    return bool(_NAME_PREFIX.search(text[max(0, start - 3):start]))
 
 
 def _plain_tokens(text: str, comma_decimal: bool) -> list[Token]:
@@ -197,7 +200,7 @@ def _token_from_match(text: str, m: re.Match[str]) -> Token | None:
     start, sign = m.start(), m.group("sign")
     if sign:
         before = text[start - 1] if start else ""
-        if _TIMEPOINT_PREFIX.search(text[max(0, start - 7):start + 1]):
+        if _after_timepoint(text, digits_start):
             start = digits_start  # "week-52": the dash joins a timepoint, not a sign
         elif before.isalpha() or before == "/":
             return None  # GLP-1, KEYNOTE-905/EV-303: the dash belongs to a name

@@ -22,10 +22,11 @@ from pydantic import (
 from agent import prompts, rules
 from agent.backends.base import Backend
 from agent.errors import ExtractionError
-from agent.numbers import tokenize
+from agent.numbers import decimals_of, tokenize
 from agent.output import Summary
 from agent.report import Report
 from agent.schema import RATIO_MEASURES, Number, Result, TrialRecord, Usage
+from agent.stats import Written, excludes_null
 from agent.summary_check import (
     APPROXIMATE,
     Known,
@@ -287,14 +288,18 @@ def _plain_comparison(result: Result, grounded: set[str], base: str, arms: list[
 
 
 def _crosses_null(result: Result) -> bool:
-    """The CI includes 'no difference' (1 for ratios, 0 for differences)."""
-    if result.ci_lower is None or result.ci_upper is None:
-        return False
-    lower, upper = result.ci_lower.value, result.ci_upper.value
+    """The CI does not surely exclude 'no difference' (1 for ratios, 0 for differences), by the
+    same rounding-aware test the consistency checks use."""
+    lower, upper = _written(result.ci_lower), _written(result.ci_upper)
     if lower is None or upper is None:
         return False
-    null = 1.0 if result.measure in RATIO_MEASURES else 0.0
-    return lower <= null <= upper
+    return not excludes_null(lower, upper, ratio=result.measure in RATIO_MEASURES)
+
+
+def _written(number: Number | None) -> Written | None:
+    if number is None or number.value is None:
+        return None
+    return Written.of(number.value, decimals_of(number.text))
 
 
 def _plain_per_arm(results: list[tuple[int, Result]], grounded: set[str]) -> list[str]:
