@@ -47,6 +47,9 @@ class Settings:
     seed: int | None = 7
     max_reasks: int = 1
     """Re-asks after an answer fails validation (each costs a whole extraction)."""
+    reask_temperature: float = 0.4
+    """Sampling temperature of a re-ask only: at the first answer's temperature of 0, a small
+    model repeated its rejected answer word for word in every recorded re-ask."""
     max_transport_retries: int = 3
     max_retry_wait: float = 60.0
     request_timeout: float = 600.0
@@ -78,7 +81,7 @@ def _coerce(name: str, raw: Any) -> Any:
             return SecretStr(str(raw)) if raw else None
         if name in ("model_path", "model_dir"):
             return Path(str(raw)).expanduser()
-        if name in ("temperature", "max_retry_wait", "request_timeout"):
+        if name in ("temperature", "reask_temperature", "max_retry_wait", "request_timeout"):
             return float(raw)
         if name in ("seed", "max_reasks", "max_transport_retries", "context_window",
                     "max_output_tokens", "n_threads"):

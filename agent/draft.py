@@ -29,9 +29,10 @@ def _compact(schema: dict[str, Any]) -> None:
 class DraftModel(BaseModel):
     # In the schema the model sees, every key is required (null where the article is silent):
     # a small model under a grammar otherwise skips the optional numbers altogether.
+    # The error text goes back to the model on a re-ask: the message, not a dump of the input.
     model_config = ConfigDict(extra="ignore", json_schema_mode_override="serialization",
                               json_schema_serialization_defaults_required=True,
-                              json_schema_extra=_compact)
+                              json_schema_extra=_compact, hide_input_in_errors=True)
 
 
 def _article(info: ValidationInfo) -> str | None:

@@ -74,6 +74,7 @@ class ExtractionError(BackendError):
         super().__init__(message, hint=hint)
         self.attempts = attempts
         self.last_output = last_output
+        """The answer to keep, if any: of the rejected ones, the one with the fewest faults."""
 
 
 class ModelRefusal(BackendError):

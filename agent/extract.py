@@ -47,12 +47,13 @@ def extract(article: Article, backend: Backend, prompt_version: str | None = Non
         if kept is None:
             raise
         draft, usage = kept, list(exc.usage)
-        log.warning("kept the model's last answer after %d attempts; its ungrounded numbers "
-                    "are flagged", exc.attempts)
+        log.warning("kept the model's answer with the fewest faults after %d attempts; its "
+                    "ungrounded numbers are flagged", exc.attempts)
         record = _with_conclusion(anchor_record(draft, article.text), article.text)
         record.notes.append(
-            f"The model's answer failed validation {exc.attempts} times; it was kept as it is "
-            "and every number that is not in the article is flagged by the checks.")
+            f"No answer of the model passed validation in {exc.attempts} attempts; the one "
+            "with the fewest faults was kept as it is and every number that is not in the "
+            "article is flagged by the checks.")
         return Extraction(record, draft, usage, prompt.id)
     return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text), draft,
                       usage, prompt.id)

@@ -5,6 +5,11 @@ validated pydantic object plus the token usage of every attempt. Two retry layer
 once: tenacity retries the transport (timeouts, connection errors, 429 and 5xx, honouring
 Retry-After; the openai client's own retries are off so attempts do not multiply), and
 instructor re-asks the model when its answer fails validation (bounded by `max_reasks`).
+
+A re-ask is sent as the first request again, its last message followed by what the validators
+rejected, instead of instructor's default of a conversation that replays the rejected answer:
+with the rejected answer in its context, a 1.5B model copied it word for word in all 22 re-asks
+recorded that way (see README, "Re-asks").
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from agent.config import Settings, StructuredMode
@@ -49,6 +54,7 @@ _CONTEXT_ERRORS = re.compile(
     r"prompt is too long|n_ctx", re.I)
 _REFUSAL = re.compile(r"^\s*(?:I'?m sorry|I cannot|I can'?t|I am unable|As an AI)", re.I)
 CHARS_PER_TOKEN = 3.5
+_UNPARSED = 10**6  # an answer that is not JSON of the schema ranks below any parsed one
 
 
 def resolve_mode(mode: StructuredMode, base_url: str | None, backend: str) -> StructuredMode:
@@ -85,6 +91,10 @@ class LLM:
         self._sleep = sleep
         self._usage: list[Usage] = []
         self._step = ""
+        self._asked = 0
+        self._rejected: list[str] = []
+        self._last_answer: str | None = None
+        self._rejected_answers: list[tuple[int, str]] = []
         self._started = 0.0
         self._create = instructor.patch(create=self._send, mode=_MODES[self.mode])
 
@@ -94,12 +104,17 @@ class LLM:
     # -- transport ------------------------------------------------------------------------
 
     def _send(self, *args: Any, **kwargs: Any) -> Any:
-        """One chat completion, with transport retries; records each attempt's usage."""
+        """One chat completion, with transport retries; records each attempt's usage. A re-ask
+        (instructor appended the rejected answer and its errors) is rewritten as described in
+        the module docstring and samples at `reask_temperature`."""
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_transport_retries + 1),
             retry=retry_if_exception(_transient), wait=self._wait, sleep=self._sleep,
             before_sleep=self._log_retry, reraise=True,
         )
+        if len(kwargs.get("messages", ())) > self._asked:
+            kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
+                      "messages": _reask(kwargs["messages"][:self._asked], self._rejected)}
         for attempt in retrying:
             with attempt:
                 self._started = time.monotonic()
@@ -123,6 +138,7 @@ class LLM:
         log.warning("model call failed (%s); retrying", type(exc).__name__)
 
     def _record(self, response: Any) -> None:
+        self._last_answer = _content_of(response)
         usage = getattr(response, "usage", None)
         self._usage.append(Usage(
             step=self._step, attempt=len(self._usage) + 1,
@@ -131,7 +147,14 @@ class LLM:
             seconds=round(time.monotonic() - self._started, 3),
         ))
 
-    def _mark_invalid(self, *_: Any, **__: Any) -> None:
+    def _on_invalid(self, error: Exception, *_: Any, **__: Any) -> None:
+        complaints = _complaints(error)
+        self._rejected.extend(complaints)
+        if self._last_answer is not None:
+            unparsed = not isinstance(error, ValidationError) or any(
+                e["type"] == "json_invalid" for e in error.errors())
+            self._rejected_answers.append(
+                (_UNPARSED if unparsed else len(complaints), self._last_answer))
         for entry in reversed(self._usage):
             if entry.outcome == "ok":
                 entry.outcome = "invalid"
@@ -142,10 +165,12 @@ class LLM:
     def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
                    context: dict[str, Any], step: str) -> tuple[T, list[Usage]]:
         self._check_context(messages)
-        self._usage, self._step = [], step
+        self._usage, self._step, self._rejected = [], step, []
+        self._last_answer, self._rejected_answers = None, []
         hooks = Hooks()
-        hooks.on("parse:error", self._mark_invalid)
+        hooks.on("parse:error", self._on_invalid)
         literal, template_context = _literal_messages(messages)
+        self._asked = len(literal)
         kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature,
                                   "max_tokens": self.settings.max_output_tokens}
         if self.settings.seed is not None:
@@ -160,15 +185,27 @@ class LLM:
         except InstructorRetryException as exc:
             raise self._with_usage(self._translate(exc)) from exc
         except IncompleteOutputException as exc:
+            if self._usage:
+                self._usage[-1].outcome = "invalid"
+            # A re-ask that runs away is no reason to lose the complete answer before it: it
+            # goes back to the caller like any answer that never validated.
             raise self._with_usage(ExtractionError(
                 f"the model's answer for {step} was cut off at {self.settings.max_output_tokens}"
                 " tokens", hint="raise max_output_tokens in the config file",
-                attempts=len(self._usage))) from exc
+                attempts=len(self._usage), last_output=self._best_rejected())) from exc
         except openai.OpenAIError as exc:
             raise self._with_usage(self._translate_api(exc)) from exc
         except BackendError as exc:
             raise self._with_usage(exc) from None
         return value, list(self._usage)
+
+    def _best_rejected(self) -> str | None:
+        """The rejected answer to keep when none passed: the one with the fewest rejected
+        items, the earliest on a tie (a re-ask samples at a higher temperature, and a small
+        model's second try was often worse than its first)."""
+        if not self._rejected_answers:
+            return None
+        return min(self._rejected_answers, key=lambda pair: pair[0])[1]
 
     def _with_usage(self, error: BackendError) -> BackendError:
         error.usage = list(self._usage)
@@ -199,7 +236,7 @@ class LLM:
         return ExtractionError(
             f"the model gave no valid {self._step} after {exc.n_attempts} attempts: "
             f"{_first_line(str(exc))}", hint="try a larger model, or the rules backend",
-            attempts=exc.n_attempts, last_output=last)
+            attempts=exc.n_attempts, last_output=self._best_rejected() or last)
 
     def _translate_api(self, exc: openai.OpenAIError) -> BackendError:
         where = self.base_url or "api.openai.com"
@@ -230,6 +267,25 @@ class LLM:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else ""
+
+
+def _complaints(error: Exception) -> list[str]:
+    """What the validators rejected, one line each, without pydantic's input dump and links."""
+    if isinstance(error, ValidationError):
+        lines = []
+        for item in error.errors(include_url=False, include_input=False):
+            where = ".".join(str(part) for part in item["loc"])
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(f"{where}: {message}" if where else message)
+        return lines
+    return [f"the answer was not valid JSON for the schema: {_first_line(str(error))}"]
+
+
+def _reask(asked: list[dict[str, Any]], rejected: list[str]) -> list[dict[str, Any]]:
+    notes = "\n".join(f"- {line}" for line in dict.fromkeys(rejected))
+    *head, last = asked
+    return [*head, {**last, "content": f"{last['content']}\n\nAn earlier answer was rejected. "
+                                       f"Do not repeat its mistakes:\n{notes}"}]
 
 
 def _literal_messages(messages: list[dict[str, str]]

@@ -44,7 +44,8 @@ _PUBLISHED = re.compile(r"simultaneous(?:ly)? publi|published (?:simultaneously 
 class SummaryDraft(BaseModel):
     """What the model writes; the sections become one text in this order."""
 
-    model_config = ConfigDict(extra="ignore")
+    # The error text goes back to the model on a re-ask: the message, not a dump of the input.
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
     headline: str = Field(description="A plain headline of at most 15 words.")
     tested: str = Field(description="What was tested and why, in 1-2 short sentences.")
@@ -60,18 +61,30 @@ class SummaryDraft(BaseModel):
         if known is None:
             return self
         allowed = context.get("described", set())
-        for text in self.sections():
+        for name, text in self.named_sections():
             for token in tokenize(text):
                 approx = bool(APPROXIMATE.search(text[max(0, token.start - 20):token.start]))
                 if match_number(token, approx, known) is None and token.float_value not in allowed:
-                    raise ValueError(f"the number {token.text!r} is not in the facts: use only "
-                                     "the numbers given, written the same way")
+                    raise ValueError(_unknown_number(name, token.text,
+                                                     context.get("main_result_given", True)))
         return self
 
+    def named_sections(self) -> list[tuple[str, str]]:
+        parts = [("headline", self.headline), ("tested", self.tested),
+                 ("participants", self.participants), ("findings", self.findings),
+                 ("side_effects", self.side_effects or ""), ("meaning", self.meaning)]
+        return [(name, text) for name, text in parts if text.strip()]
+
     def sections(self) -> list[str]:
-        parts = [self.headline, self.tested, self.participants, self.findings,
-                 self.side_effects or "", self.meaning]
-        return [p for p in parts if p.strip()]
+        return [text for _, text in self.named_sections()]
+
+
+def _unknown_number(section: str, number: str, main_result_given: bool) -> str:
+    # Sent back to the model on a re-ask. A 1.5B model kept its invented number when told
+    # only that it was wrong; naming what to write instead is what made it drop the number.
+    advice = ("Use only the numbers given, written the same way" if main_result_given else
+              "The facts give no number for the main outcome, so describe it in words")
+    return f"{section}: do not write {number!r}, it is not one of the facts. {advice}"
 
 
 @dataclass
@@ -93,14 +106,16 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
     try:
         draft, usage = backend.llm.structured(
             messages, SummaryDraft, step=PROMPT,
-            context={"known": known, "described": described_numbers(record)})
+            context={"known": known, "described": described_numbers(record),
+                     "main_result_given": main_result_given(record, report)})
     except ExtractionError as exc:
         kept = _last_answer(exc)
         if kept is None:
             raise
         summary = assemble(kept, caveat)
-        summary.notes.append(f"The model's summary failed validation {exc.attempts} times; it "
-                             "is kept as it is and its unverified numbers are flagged.")
+        summary.notes.append(f"No summary of the model passed validation in {exc.attempts} "
+                             "attempts; the one with the fewest faults is kept as it is "
+                             "and its unverified numbers are flagged.")
         return Summarised(summary, list(exc.usage), prompt.id)
     return Summarised(assemble(draft, caveat), usage, prompt.id)
 
@@ -191,6 +206,14 @@ def facts(record: TrialRecord, report: Report, caveat: str | None) -> str:
     if caveat:
         lines.append(f"Status: {caveat}")
     return "\n".join(f"- {line}" for line in lines)
+
+
+def main_result_given(record: TrialRecord, report: Report) -> bool:
+    """Whether the facts hold a number for the primary endpoint (a verified estimate)."""
+    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    return any(result.is_primary and _verified(result.estimate, grounded,
+                                               f"/results/{i}/estimate")
+               for i, result in enumerate(record.results))
 
 
 def _result_fact(result: Result, grounded: set[str], base: str) -> str | None:

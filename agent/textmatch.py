@@ -1,7 +1,8 @@
 """Finding a string a model copied in the article, tolerating the typography it tends to change.
 
-Models rewrite "−" as "-", "0·75" as "0.75", curly quotes as straight ones and collapse spaces.
-`find_in` compares on a normalised form and maps the match back to offsets in the original.
+Models rewrite "−" as "-", "0·75" as "0.75", curly quotes as straight ones and collapse spaces,
+and they close a clause cut from mid-sentence with a full stop of their own. `find_in` compares
+on a normalised form and maps the match back to offsets in the original.
 """
 
 from __future__ import annotations
@@ -33,8 +34,21 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
+_CLOSING = ".;,:"
+
+
 def find_in(haystack: str, needle: str, start: int = 0) -> tuple[int, int] | None:
-    """Span of `needle` in `haystack`, exact first, then after folding typography."""
+    """Span of `needle` in `haystack`, exact first, then after folding typography; a needle
+    whose only difference is closing punctuation the text does not have ("...was lower." for
+    "...was lower, and...") is found without it."""
+    span = _find(haystack, needle, start)
+    trimmed = needle.strip().rstrip(_CLOSING).rstrip()
+    if span is None and trimmed and trimmed != needle.strip():
+        span = _find(haystack, trimmed, start)
+    return span
+
+
+def _find(haystack: str, needle: str, start: int) -> tuple[int, int] | None:
     needle = needle.strip()
     if not needle:
         return None

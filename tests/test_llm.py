@@ -88,8 +88,25 @@ def test_reask_when_the_quote_is_not_in_the_article(
     backend, _ = backend_for(model)
     extraction = extract(article_of_text(), backend)
     assert [u.outcome for u in extraction.usage] == ["invalid", "ok"]
-    reask = model.requests[1]["messages"]
-    assert any("is not in the article" in str(m.get("content")) for m in reask)
+    first, reask = model.requests[0]["messages"], model.requests[1]["messages"]
+    # the first request again, its article message followed by what was rejected; the
+    # rejected answer itself is not replayed (a small model copies it)
+    assert len(reask) == len(first)
+    assert reask[0] == first[0]
+    assert reask[-1]["content"].startswith(first[-1]["content"])
+    notes = reask[-1]["content"][len(first[-1]["content"]):]
+    assert "results.0: quote 'HR 0.75 (0.60 to 0.94)' is not in the article" in notes
+    assert "input_value" not in notes and "errors.pydantic.dev" not in notes
+    assert not any(m["role"] == "assistant" for m in reask)
+
+
+def test_only_a_reask_samples_at_the_reask_temperature(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    invented = draft_json(quote="HR 0.75 (0.60 to 0.94)")
+    model = fake_model([completion(invented), completion(draft_json())])
+    backend, _ = backend_for(model, temperature=0.0, reask_temperature=0.4)
+    extract(article_of_text(), backend)
+    assert [r["temperature"] for r in model.requests] == [0.0, 0.4]
 
 
 def test_an_answer_that_never_validates_is_kept_and_flagged(
@@ -102,7 +119,71 @@ def test_an_answer_that_never_validates_is_kept_and_flagged(
     errors = {c.field for c in output.report.errors}
     assert "/results/0/estimate" in errors
     assert len(output.usage) == 2
-    assert output.record is not None and "failed validation" in output.record.notes[0]
+    assert output.record is not None
+    assert "No answer of the model passed validation in 2 attempts" in output.record.notes[0]
+
+
+@pytest.mark.parametrize("order", ["worse first", "worse second"])
+def test_of_two_rejected_answers_the_one_with_fewer_faults_is_kept(
+        order: str, fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    one_fault = draft_json(estimate="0.57", quote="(HR 0.57; 95% CI 0.60–0.94; P=0.01)")
+    two_faults = draft_json(estimate="0.57", quote="(HR 0.57; 95% CI 0.60–0.94; P=0.01)",
+                            trial_names=["ALPHA-ONE"],
+                            safety=[{"event": "rash", "arm": None, "value": "9.9%",
+                                     "quote": "In ALPHA-1, 400 patients were randomised."}])
+    answers = [two_faults, one_fault] if order == "worse first" else [one_fault, two_faults]
+    model = fake_model([completion(a) for a in answers])
+    backend, _ = backend_for(model)
+    output = digest_article(article_of_text(), settings(), backend)
+    assert output.record is not None
+    assert output.record.trial_names == ["ALPHA-1"] and not output.record.safety
+
+
+def test_a_reask_cut_off_keeps_the_complete_answer_before_it(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    wrong = draft_json(estimate="0.57", quote="(HR 0.57; 95% CI 0.60–0.94; P=0.01)")
+    runaway = completion('{"is_trial_report": true, "trial_names": ["ALPHA-1", "ALPHA-1", ',
+                         finish_reason="length")
+    model = fake_model([completion(wrong), runaway])
+    backend, _ = backend_for(model)
+    output = digest_article(article_of_text(), settings(), backend)
+    assert [u.outcome for u in output.usage] == ["invalid", "invalid"]
+    assert output.status == "needs_review"
+    assert output.record is not None and output.record.trial_names == ["ALPHA-1"]
+    assert "/results/0/estimate" in {c.field for c in output.report.errors}
+
+
+def test_a_first_answer_cut_off_is_a_backend_error(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    model = fake_model([completion('{"is_trial_report": true, ', finish_reason="length")])
+    backend, _ = backend_for(model)
+    with pytest.raises(ExtractionError) as info:
+        digest_article(article_of_text(), settings(), backend)
+    assert "cut off at 2048 tokens" in info.value.message
+    assert info.value.partial is not None and info.value.partial.status == "failed"
+
+
+def test_a_second_reask_lists_every_rejection_so_far(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    bad_quote = draft_json(quote="HR 0.75 (0.60 to 0.94)")
+    bad_estimate = draft_json(estimate="0.57", quote="(HR 0.57; 95% CI 0.60–0.94; P=0.01)")
+    model = fake_model([completion(bad_quote), completion(bad_estimate), completion(draft_json())])
+    backend, _ = backend_for(model, max_reasks=2)
+    extraction = extract(article_of_text(), backend)
+    assert [u.outcome for u in extraction.usage] == ["invalid", "invalid", "ok"]
+    notes = model.requests[2]["messages"][-1]["content"]
+    assert notes.count("An earlier answer was rejected") == 1
+    assert "'HR 0.75 (0.60 to 0.94)' is not in the article" in notes
+    assert "'(HR 0.57; 95% CI 0.60–0.94; P=0.01)' is not in the article" in notes
+
+
+def test_malformed_json_is_named_in_the_reask(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    model = fake_model([completion("{not json"), completion(draft_json())])
+    backend, _ = backend_for(model)
+    extraction = extract(article_of_text(), backend)
+    assert [u.outcome for u in extraction.usage] == ["invalid", "ok"]
+    assert "- Invalid JSON: " in model.requests[1]["messages"][-1]["content"]
 
 
 def test_malformed_output_is_a_backend_error(

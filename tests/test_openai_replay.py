@@ -27,6 +27,7 @@ FOLDER = cassette_dir("llamacpp", MODEL)
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 DIGEST_CASE = "e05"
 REASK_CASE = "e03"  # both summary answers failed a validator (see test below)
+REASK_PASSED_CASE = "e22"  # the first extraction failed a validator, the re-ask passed
 
 
 def case(prefix: str) -> Case:
@@ -59,20 +60,49 @@ def test_openai_backend_digest_replayed_gives_the_json_contract() -> None:
 
 
 def test_a_real_reask_sends_the_validator_message_back_and_flags_what_is_kept() -> None:
-    """e03: the model put a number that is not in the facts into its summary, twice. The second
-    request carries the validator's message; the last answer is kept, and its number flagged."""
+    """e03: the model put a number that is not in the facts into its summary, twice. The
+    re-ask is the first request again with the validator's message added; the last answer is
+    kept, and its number flagged."""
     output = replay_digest(case(REASK_CASE))
     outcomes = [(u.step, u.outcome) for u in output.usage]  # type: ignore[attr-defined]
     assert [o for s, o in outcomes if s == "summary"] == ["invalid", "invalid"]
     requests = [json.loads(i["request"]["body"]) for i in yaml.safe_load(
         (FOLDER / f"{case(REASK_CASE).id}.yaml").read_text(encoding="utf-8"))["interactions"]]
-    reask = requests[-1]["messages"]
-    assert [m["role"] for m in reask[-2:]] == ["assistant", "user"]
-    assert "is not in the facts" in reask[-1]["content"]
+    first, reask = requests[-2], requests[-1]
+    assert [m["role"] for m in reask["messages"]] == [m["role"] for m in first["messages"]]
+    added = reask["messages"][-1]["content"].removeprefix(first["messages"][-1]["content"])
+    assert "An earlier answer was rejected" in added
+    assert "do not write '10', it is not one of the facts" in added
+    assert (first["temperature"], reask["temperature"]) == (0.0, 0.4)
     data = json.loads(render(output, "json"))  # type: ignore[arg-type]
     assert data["status"] == "needs_review"
     assert any(c["field"].startswith("/summary/numbers/") and c["severity"] == "error"
                for c in data["checks"])
+
+
+def test_a_real_reask_whose_second_answer_passes() -> None:
+    """e22: the 1.5B model gave a serious-adverse-event rate of 18.2% with a quote that has no
+    number ("No serious adverse event was considered related to pelumavir."). The validator
+    rejected it; re-asked with that message, the model dropped the invented rate and the second
+    answer validated."""
+    found = case(REASK_PASSED_CASE)
+    output = replay_digest(found)
+    extract_outcomes = [u.outcome for u in output.usage  # type: ignore[attr-defined]
+                        if u.step == "extract"]
+    assert extract_outcomes == ["invalid", "ok"]
+    requests = [json.loads(i["request"]["body"]) for i in yaml.safe_load(
+        (FOLDER / f"{found.id}.yaml").read_text(encoding="utf-8"))["interactions"]]
+    first, reask = requests[0], requests[1]
+    added = reask["messages"][-1]["content"].removeprefix(first["messages"][-1]["content"])
+    assert "safety value '18.2%' is not in its quote" in added
+    data = json.loads(render(output, "json"))  # type: ignore[arg-type]
+    record = data["record"]
+    assert not record["notes"]  # nothing had to be kept after a failed validation
+    assert "18.2%" not in [s["value"]["text"] for s in record["safety"] if s["value"]]
+    text = data["source"]["text"]
+    for finding in record["safety"]:
+        value = finding["value"]
+        assert value is not None and text[slice(*value["span"])] == value["text"]
 
 
 def test_429_then_200_honours_retry_after() -> None:

@@ -3,11 +3,15 @@ claims, the peer-review caveat), on a hand-made article."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from agent.anchor import anchor_record
 from agent.draft import DraftRecord, DraftResult
 from agent.report import Check
 from agent.schema import TrialRecord
-from agent.summary_check import SummaryInput
+from agent.summarise import SummaryDraft, main_result_given
+from agent.summary_check import SummaryInput, described_numbers, known_numbers
 from agent.verify import verify
 
 TEXT = ("WREN-3: fictional\nPresented at the Northern Heart Congress 2026. In WREN-3, 900 "
@@ -103,3 +107,36 @@ def test_a_congress_result_needs_the_peer_review_caveat() -> None:
     (flag,) = of_kind(summary_checks("Wrenatide lowered the risk."), "summary_caveat")
     assert flag.severity == "warning"
     assert not of_kind(summary_checks("Wrenatide lowered the risk." + CAVEAT), "summary_caveat")
+
+
+def test_the_draft_validator_tells_the_model_where_the_invented_number_is() -> None:
+    rec = record()
+    report = verify(rec, TEXT)
+    context = {"known": known_numbers(rec, report), "described": described_numbers(rec)}
+    answer = {"headline": "A heart drug", "tested": "Wrenatide was tested.",
+              "participants": "900 people took part.",
+              "findings": "Events were rarer. The risk fell by 45% with wrenatide.",
+              "meaning": "More studies are needed."}
+    with pytest.raises(ValidationError) as info:
+        SummaryDraft.model_validate(answer, context=context)
+    message = str(info.value)
+    assert ("findings: do not write '45%', it is not one of the facts. Use only the numbers "
+            "given") in message
+    assert "input_value" not in message
+    answer["findings"] = "Events were rarer. The risk fell by 30% with wrenatide."
+    assert SummaryDraft.model_validate(answer, context=context).findings.endswith("wrenatide.")
+
+
+def test_with_no_number_for_the_main_outcome_the_model_is_told_to_use_words() -> None:
+    rec = record()
+    rec.results = rec.results[1:]  # only the death result is left
+    report = verify(rec, TEXT)
+    assert main_result_given(record(), verify(record(), TEXT))
+    assert not main_result_given(rec, report)
+    context = {"known": known_numbers(rec, report), "described": described_numbers(rec),
+               "main_result_given": main_result_given(rec, report)}
+    answer = {"headline": "About 30% fewer events", "tested": "t", "participants": "p",
+              "findings": "f", "meaning": "m"}
+    with pytest.raises(ValidationError) as info:
+        SummaryDraft.model_validate(answer, context=context)
+    assert "no number for the main outcome, so describe it in words" in str(info.value)
