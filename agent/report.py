@@ -59,6 +59,10 @@ class Report(BaseModel):
     def status(self) -> RunStatus:
         return "needs_review" if self.errors else "verified"
 
+    def grounded_fields(self) -> set[str]:
+        """Pointers of the numbers found in the source: the only ones a summary may use."""
+        return {c.field for c in self.checks if c.status == "grounded"}
+
     def of_kind(self, *kinds: str) -> list[Check]:
         return [c for c in self.checks if c.kind in kinds]
 

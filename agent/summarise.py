@@ -80,8 +80,8 @@ class SummaryDraft(BaseModel):
 
 
 def _unknown_number(section: str, number: str, main_result_given: bool) -> str:
-    # Sent back to the model on a re-ask. A 1.5B model kept its invented number when told
-    # only that it was wrong; naming what to write instead is what made it drop the number.
+    # Sent back to the model on a re-ask: where, what, and what to write instead (told only
+    # that a number was not in the facts, the 1.5B model kept it every time).
     advice = ("Use only the numbers given, written the same way" if main_result_given else
               "The facts give no number for the main outcome, so describe it in words")
     return f"{section}: do not write {number!r}, it is not one of the facts. {advice}"
@@ -176,7 +176,7 @@ def _verified(number: Number | None, grounded: set[str], pointer: str) -> str | 
 
 
 def facts(record: TrialRecord, report: Report, caveat: str | None) -> str:
-    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    grounded = report.grounded_fields()
     lines: list[str] = []
     names = ", ".join(record.trial_names) or "an unnamed study"
     design = ", ".join(x for x in (record.design.phase and f"phase {record.design.phase}",
@@ -210,9 +210,8 @@ def facts(record: TrialRecord, report: Report, caveat: str | None) -> str:
 
 def main_result_given(record: TrialRecord, report: Report) -> bool:
     """Whether the facts hold a number for the primary endpoint (a verified estimate)."""
-    grounded = {c.field for c in report.checks if c.status == "grounded"}
-    return any(result.is_primary and _verified(result.estimate, grounded,
-                                               f"/results/{i}/estimate")
+    grounded = report.grounded_fields()
+    return any(result.is_primary and f"/results/{i}/estimate" in grounded
                for i, result in enumerate(record.results))
 
 
@@ -245,7 +244,7 @@ def _result_fact(result: Result, grounded: set[str], base: str) -> str | None:
 
 def template_summary(record: TrialRecord, report: Report) -> SummaryDraft:
     """The rules backend's summary: fixed sentences around the verified numbers only."""
-    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    grounded = report.grounded_fields()
     name = record.trial_names[0] if record.trial_names else "The study"
     if not record.is_trial_report:
         return SummaryDraft(

@@ -51,7 +51,7 @@ class Known:
 
 
 def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
-    grounded = {c.field for c in report.checks if c.status == "grounded"}
+    grounded = report.grounded_fields()
     known: list[Known] = []
     for cited in cited_numbers(record):
         if cited.pointer not in grounded or cited.number.value is None:
