@@ -6,7 +6,11 @@ Exit codes (the CLI contract): 0 verified, 1 needs review, 2 usage or input erro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class TrialbriefError(Exception):
@@ -70,11 +74,21 @@ class ExtractionError(BackendError):
     """The model's answers never became a valid record within the retry budget."""
 
     def __init__(self, message: str, *, hint: str | None = None, attempts: int = 0,
-                 last_output: str | None = None) -> None:
+                 kept_output: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.attempts = attempts
-        self.last_output = last_output
+        self.kept_output = kept_output
         """The answer to keep, if any: of the rejected ones, the one with the fewest faults."""
+
+    def kept(self, model: type[M]) -> M | None:
+        """The kept answer as `model`, validated without the article: its quotes and numbers
+        may be wrong (the checks flag them), but malformed JSON is not kept."""
+        if not self.kept_output:
+            return None
+        try:
+            return model.model_validate_json(self.kept_output)
+        except ValidationError:
+            return None
 
 
 class ModelRefusal(BackendError):

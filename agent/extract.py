@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
 from agent import prompts, rules
 from agent.anchor import anchor_record
 from agent.backends.base import Backend
@@ -43,7 +41,7 @@ def extract(article: Article, backend: Backend, prompt_version: str | None = Non
         draft, usage = backend.llm.structured(messages, DraftRecord,
                                               context={"article": article.text}, step=PROMPT)
     except ExtractionError as exc:
-        kept = _keep_last_answer(exc)
+        kept = exc.kept(DraftRecord)
         if kept is None:
             raise
         draft, usage = kept, list(exc.usage)
@@ -63,14 +61,3 @@ def _with_conclusion(record: TrialRecord, text: str) -> TrialRecord:
     if record.conclusion is None:
         record.conclusion = conclusion_of(text)
     return record
-
-
-def _keep_last_answer(exc: ExtractionError) -> DraftRecord | None:
-    """A schema-valid last answer whose quotes or numbers are not in the article is kept (the
-    checks flag it, never quietly); malformed JSON is not."""
-    if not exc.last_output:
-        return None
-    try:
-        return DraftRecord.model_validate_json(exc.last_output)
-    except ValidationError:
-        return None

@@ -54,7 +54,6 @@ _CONTEXT_ERRORS = re.compile(
     r"prompt is too long|n_ctx", re.I)
 _REFUSAL = re.compile(r"^\s*(?:I'?m sorry|I cannot|I can'?t|I am unable|As an AI)", re.I)
 CHARS_PER_TOKEN = 3.5
-_UNPARSED = 10**6  # an answer that is not JSON of the schema ranks below any parsed one
 
 
 def resolve_mode(mode: StructuredMode, base_url: str | None, backend: str) -> StructuredMode:
@@ -92,9 +91,8 @@ class LLM:
         self._usage: list[Usage] = []
         self._step = ""
         self._asked = 0
-        self._rejected: list[str] = []
         self._last_answer: str | None = None
-        self._rejected_answers: list[tuple[int, str]] = []
+        self._rejections: list[Rejection] = []
         self._started = 0.0
         self._create = instructor.patch(create=self._send, mode=_MODES[self.mode])
 
@@ -114,7 +112,7 @@ class LLM:
         )
         if len(kwargs.get("messages", ())) > self._asked:
             kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
-                      "messages": _reask(kwargs["messages"][:self._asked], self._rejected)}
+                      "messages": _reask(kwargs["messages"][:self._asked], self._rejections)}
         for attempt in retrying:
             with attempt:
                 self._started = time.monotonic()
@@ -148,13 +146,7 @@ class LLM:
         ))
 
     def _on_invalid(self, error: Exception, *_: Any, **__: Any) -> None:
-        complaints = _complaints(error)
-        self._rejected.extend(complaints)
-        if self._last_answer is not None:
-            unparsed = not isinstance(error, ValidationError) or any(
-                e["type"] == "json_invalid" for e in error.errors())
-            self._rejected_answers.append(
-                (_UNPARSED if unparsed else len(complaints), self._last_answer))
+        self._rejections.append(Rejection.of(error, self._last_answer))
         for entry in reversed(self._usage):
             if entry.outcome == "ok":
                 entry.outcome = "invalid"
@@ -165,8 +157,8 @@ class LLM:
     def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
                    context: dict[str, Any], step: str) -> tuple[T, list[Usage]]:
         self._check_context(messages)
-        self._usage, self._step, self._rejected = [], step, []
-        self._last_answer, self._rejected_answers = None, []
+        self._usage, self._step, self._rejections = [], step, []
+        self._last_answer = None
         hooks = Hooks()
         hooks.on("parse:error", self._on_invalid)
         literal, template_context = _literal_messages(messages)
@@ -192,7 +184,7 @@ class LLM:
             raise self._with_usage(ExtractionError(
                 f"the model's answer for {step} was cut off at {self.settings.max_output_tokens}"
                 " tokens", hint="raise max_output_tokens in the config file",
-                attempts=len(self._usage), last_output=self._best_rejected())) from exc
+                attempts=len(self._usage), kept_output=self._best_rejected())) from exc
         except openai.OpenAIError as exc:
             raise self._with_usage(self._translate_api(exc)) from exc
         except BackendError as exc:
@@ -203,9 +195,8 @@ class LLM:
         """The rejected answer to keep when none passed: the one with the fewest rejected
         items, the earliest on a tie (a re-ask samples at a higher temperature, and a small
         model's second try was often worse than its first)."""
-        if not self._rejected_answers:
-            return None
-        return min(self._rejected_answers, key=lambda pair: pair[0])[1]
+        parsed = [r for r in self._rejections if r.parsed and r.answer is not None]
+        return min(parsed, key=lambda r: len(r.complaints)).answer if parsed else None
 
     def _with_usage(self, error: BackendError) -> BackendError:
         error.usage = list(self._usage)
@@ -236,7 +227,7 @@ class LLM:
         return ExtractionError(
             f"the model gave no valid {self._step} after {exc.n_attempts} attempts: "
             f"{_first_line(str(exc))}", hint="try a larger model, or the rules backend",
-            attempts=exc.n_attempts, last_output=self._best_rejected() or last)
+            attempts=exc.n_attempts, kept_output=self._best_rejected())
 
     def _translate_api(self, exc: openai.OpenAIError) -> BackendError:
         where = self.base_url or "api.openai.com"
@@ -269,20 +260,33 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else ""
 
 
-def _complaints(error: Exception) -> list[str]:
-    """What the validators rejected, one line each, without pydantic's input dump and links."""
-    if isinstance(error, ValidationError):
+@dataclass
+class Rejection:
+    """One answer that failed validation: what was rejected, one line each (without pydantic's
+    input dump and links), and the answer itself."""
+
+    complaints: list[str]
+    answer: str | None
+    parsed: bool
+    """False for an answer that is not JSON of the schema: never kept."""
+
+    @classmethod
+    def of(cls, error: Exception, answer: str | None) -> Rejection:
+        if not isinstance(error, ValidationError):
+            return cls([f"the answer was not valid JSON for the schema: "
+                        f"{_first_line(str(error))}"], answer, parsed=False)
         lines = []
         for item in error.errors(include_url=False, include_input=False):
             where = ".".join(str(part) for part in item["loc"])
             message = str(item["msg"]).removeprefix("Value error, ")
             lines.append(f"{where}: {message}" if where else message)
-        return lines
-    return [f"the answer was not valid JSON for the schema: {_first_line(str(error))}"]
+        parsed = not any(e["type"] == "json_invalid" for e in error.errors())
+        return cls(lines, answer, parsed)
 
 
-def _reask(asked: list[dict[str, Any]], rejected: list[str]) -> list[dict[str, Any]]:
-    notes = "\n".join(f"- {line}" for line in dict.fromkeys(rejected))
+def _reask(asked: list[dict[str, Any]], rejections: list[Rejection]) -> list[dict[str, Any]]:
+    lines = [line for rejection in rejections for line in rejection.complaints]
+    notes = "\n".join(f"- {line}" for line in dict.fromkeys(lines))
     *head, last = asked
     return [*head, {**last, "content": f"{last['content']}\n\nAn earlier answer was rejected. "
                                        f"Do not repeat its mistakes:\n{notes}"}]

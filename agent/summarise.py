@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
@@ -109,7 +108,7 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
             context={"known": known, "described": described_numbers(record),
                      "main_result_given": main_result_given(record, report)})
     except ExtractionError as exc:
-        kept = _last_answer(exc)
+        kept = exc.kept(SummaryDraft)
         if kept is None:
             raise
         summary = assemble(kept, caveat)
@@ -118,15 +117,6 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
                              "and its unverified numbers are flagged.")
         return Summarised(summary, list(exc.usage), prompt.id)
     return Summarised(assemble(draft, caveat), usage, prompt.id)
-
-
-def _last_answer(exc: ExtractionError) -> SummaryDraft | None:
-    if not exc.last_output:
-        return None
-    try:
-        return SummaryDraft.model_validate_json(exc.last_output)
-    except ValidationError:
-        return None
 
 
 def peer_review_caveat(record: TrialRecord, article_text: str) -> str | None:
