@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 eval: $(VENV)/.installed
-	$(BIN)/trialbrief eval --report reports/eval.html
+	$(BIN)/trialbrief eval --report reports/eval.html --json reports/eval.json
 
 clean:
 	rm -rf $(VENV) out reports .pytest_cache .mypy_cache .ruff_cache

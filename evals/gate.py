@@ -27,7 +27,8 @@ VERIFIER = "verifier"
 # The scores the gate pins (the others are reported only).
 GATED: tuple[str, ...] = (
     "trial_names_accuracy", "registry_ids_accuracy", "n_total_accuracy", "primary_met_accuracy",
-    "results_recall", "results_precision", "grounded_share", "unflagged_ungrounded",
+    "primary_endpoint_named", "arms_recall", "results_recall", "results_precision",
+    "safety_recall", "grounded_share", "unflagged_ungrounded",
     "trap_recall", "false_alarm_rate", "summary_numbers_grounded", "failed_runs",
     "spin_flags", "reading_grade",
 )

@@ -60,6 +60,7 @@ from evals.record import (
 )
 from evals.scorers import (
     Cost,
+    FieldsScore,
     GroundingScore,
     IdentityScore,
     ResultsScore,
@@ -72,6 +73,7 @@ from evals.scorers import (
     primary_met_correct,
     score_cost,
     score_fault,
+    score_fields,
     score_grounding,
     score_identity,
     score_results,
@@ -81,7 +83,6 @@ from evals.scorers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS_DIR = ROOT / "reports"
 BackendKind = Literal["rules", "llamacpp", "openai"]
 KINDS: tuple[BackendKind, ...] = ("rules", "llamacpp", "openai")
 _LLM_KINDS: dict[str, BackendKind] = {"llamacpp": "llamacpp", "openai": "openai"}
@@ -294,6 +295,7 @@ class CaseScore:
     identity: IdentityScore
     primary_met: bool
     results: ResultsScore
+    fields: FieldsScore
     grounding: GroundingScore
     trap: TrapScore
     summary: SummaryScore | None
@@ -312,6 +314,7 @@ def score_case(case: Case, case_run: CaseRun) -> CaseScore:
         identity=score_identity(record, case.gold, comma),
         primary_met=primary_met_correct(record, case.gold),
         results=score_results(record, case.gold.get("results", []), comma),
+        fields=score_fields(record, case.gold, case.kind, comma),
         grounding=score_grounding(record, checks, case.text, comma),
         trap=score_traps(case.trap_kinds, checks),
         summary=score_summary(output),
@@ -342,7 +345,15 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
         "primary_met_accuracy": _share(c.primary_met for c in cases),
         "results_recall": add_tallies(c.results.recall for c in cases).rate,
         "results_precision": add_tallies(c.results.precision for c in cases).rate,
+        "safety_recall": add_tallies(c.results.safety_recall for c in cases).rate,
+        "safety_precision": add_tallies(c.results.safety_precision for c in cases).rate,
         "measure_agreement": add_tallies(c.results.measure_agrees for c in cases).rate,
+        "primary_endpoint_named": _share(c.fields.primary_endpoint for c in cases),
+        "arms_recall": add_tallies(c.fields.arms for c in cases).rate,
+        "population_present": _share(c.fields.population for c in cases
+                                     if c.fields.population is not None),
+        "intervention_present": _share(c.fields.intervention for c in cases
+                                       if c.fields.intervention is not None),
         "results_via_safety": sum(c.results.via_safety for c in cases),
         "grounded_share": add_tallies(c.grounding.grounded for c in cases).rate,
         "unflagged_ungrounded": sum(len(c.grounding.unflagged_ungrounded) for c in cases),
@@ -424,10 +435,14 @@ class EvalResult:
 
 NOTES = [
     "Scores add up counts over all cases (micro-averaged) before dividing.",
-    "Results match on values (estimate, CI bounds) read with the project's parser, then on "
-    "endpoint and arm words. The record's safety findings count as percentages: they may "
-    "match the gold's safety percentages (which the gold lists among the results) and they "
-    "count towards precision.",
+    "A result matches a gold result when its values (estimate, CI bounds, read with the "
+    "project's parser) are equal, its endpoint shares a word with the gold's (words such as "
+    "'primary endpoint' aside) and its P is the same where both give one. Gold results about "
+    "harm (adverse events, discontinuation, infections ...) are scored apart as safety: the "
+    "record's safety findings may match them; results recall and precision are efficacy only.",
+    "Primary endpoint named: the record names one exactly when the gold does, sharing a word. "
+    "Arms found: gold arms with a label word in common and the same n. Population / arms "
+    "present: single-trial reports whose record says in whom / names an arm.",
     "Grounded share: record numbers whose grounding check says grounded. Unflagged ungrounded: "
     "numbers whose cited span does not hold their value (recomputed here, independently of the "
     "verifier) that carry no error or warning; it must be 0.",
@@ -510,11 +525,13 @@ def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
     # Pins hold for the project's cases: other cases are shown without them.
     shown = baseline if result.project_cases else Baseline()
     print_tables(result, shown, console)
-    json_path = json_out or REPORTS_DIR / "eval.json"
-    html_path = report or REPORTS_DIR / "eval.html"
-    write_atomic(json_path, json.dumps(to_json(result, shown), indent=2) + "\n")
-    write_atomic(html_path, render_html(result, shown))
-    console.print(escape(f"wrote {json_path} and {html_path}"))
+    # Reports go only where the user asked: an eval run leaves no files behind by itself.
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(to_json(result, shown), indent=2) + "\n")
+        console.print(escape(f"wrote {json_out}"))
+    if report is not None:
+        write_atomic(report, render_html(result, shown))
+        console.print(escape(f"wrote {report}"))
     if update is not None:
         return _apply_update(baseline_path, baseline, update, result, allow_lower, console)
     return 0 if result.gate is None or result.gate.passed else 1

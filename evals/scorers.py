@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from agent.grounding import cited_numbers
 from agent.numbers import parse_number
@@ -127,11 +127,24 @@ def primary_met_correct(record: TrialRecord | None, gold: Mapping[str, Any]) -> 
 ValueKey = tuple[Decimal | None, Decimal | None, Decimal | None]
 _STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or",
                         "the", "to", "vs", "versus", "with", "without", "was", "were", "who"})
+# Words every endpoint label may carry: sharing only these says nothing about the endpoint.
+_LABEL_WORDS = frozenset({"primary", "secondary", "co", "coprimary", "endpoint", "endpoints",
+                          "outcome", "outcomes", "rate", "rates", "patients", "superiority",
+                          "non", "inferiority", "noninferiority", "key", "main", "overall"})
+# A gold result is a safety finding when its endpoint names harm, not benefit.
+_SAFETY_ENDPOINT = re.compile(
+    r"advers|side[- ]effect|toxicit|tolerab|discontinu|\bAEs?\b|\bTEAEs?\b|\bSAEs?\b"
+    r"|\bARIA|infusion[- ]related|injection[- ]site|serious|hypotension|neutropeni|infection"
+    r"|hyperkal|grade\s*(?:[≥>]=?\s*)?[345]|Nebenwirkung|unerwünscht", re.I)
 
 
 def words_of(text: str | None) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+", (text or "").casefold())
                      if w not in _STOPWORDS)
+
+
+def phrase_of(text: str | None) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", (text or "").casefold()))
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -140,53 +153,66 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(union) if union else 0.0
 
 
+def is_safety_endpoint(endpoint: str | None) -> bool:
+    return bool(_SAFETY_ENDPOINT.search(endpoint or ""))
+
+
 @dataclass(frozen=True)
-class StatTuple:
-    """One result reduced to what matching needs: its values, then its words."""
+class ScoredResult:
+    """One result (gold or record) reduced to what matching needs: values, P, then words."""
 
     measure: str
     key: ValueKey
+    p: Decimal | None
     endpoint: frozenset[str]
     arm: frozenset[str]
-    source: Literal["result", "safety"] = "result"
+    safety: bool = False
+    """A gold result about harm, or a safety finding of the record."""
     label: str = ""
+    phrase: tuple[str, ...] = ()
+    """The endpoint's words in order, hyphenated words split (for acronyms)."""
 
     @property
     def has_values(self) -> bool:
         return any(v is not None for v in self.key)
 
 
-def gold_tuples(results: Sequence[Mapping[str, Any]], comma_decimal: bool = False
-                ) -> list[StatTuple]:
-    return [StatTuple(
+def gold_results(results: Sequence[Mapping[str, Any]], comma_decimal: bool = False
+                 ) -> list[ScoredResult]:
+    return [ScoredResult(
         measure=r["measure"],
         key=(value_of(r.get("estimate"), comma_decimal), value_of(r.get("ci_lower"),
              comma_decimal), value_of(r.get("ci_upper"), comma_decimal)),
+        p=value_of(r.get("p"), comma_decimal),
         endpoint=words_of(r.get("endpoint")), arm=words_of(r.get("arm")),
+        phrase=phrase_of(r.get("endpoint")),
+        safety=is_safety_endpoint(r.get("endpoint")) and r.get("is_primary") is not True,
         label=_label(r.get("endpoint"), r["measure"], r.get("estimate"), r.get("ci_lower"),
                      r.get("ci_upper")),
     ) for r in results]
 
 
-def record_tuples(record: TrialRecord | None, comma_decimal: bool = False) -> list[StatTuple]:
-    """The record's results, and its safety findings as percentages (the gold lists safety
-    percentages among the results, so a safety finding may match one)."""
+def record_results(record: TrialRecord | None, comma_decimal: bool = False
+                   ) -> list[ScoredResult]:
+    """The record's results, then its safety findings with a value (as percentages: the gold
+    lists safety percentages among its results)."""
     if record is None:
         return []
-    tuples = [StatTuple(
+    scored = [ScoredResult(
         measure=r.measure,
         key=(number_value(r.estimate, comma_decimal), number_value(r.ci_lower, comma_decimal),
              number_value(r.ci_upper, comma_decimal)),
-        endpoint=words_of(r.endpoint), arm=words_of(r.arm),
+        p=number_value(r.p, comma_decimal),
+        endpoint=words_of(r.endpoint), arm=words_of(r.arm), phrase=phrase_of(r.endpoint),
         label=_label(r.endpoint, r.measure, *(_text(n) for n in (r.estimate, r.ci_lower,
                                                                   r.ci_upper))),
     ) for r in record.results]
-    tuples += [StatTuple(
-        measure="percent", key=(number_value(s.value, comma_decimal), None, None),
-        endpoint=words_of(s.event), arm=words_of(s.arm), source="safety",
+    scored += [ScoredResult(
+        measure="percent", key=(number_value(s.value, comma_decimal), None, None), p=None,
+        endpoint=words_of(s.event), arm=words_of(s.arm), safety=True, phrase=phrase_of(s.event),
         label=_label(s.event, "safety", _text(s.value), None, None),
     ) for s in record.safety if s.value is not None]
-    return tuples
+    return scored
 
 
 def _text(number: Number | None) -> str | None:
@@ -199,20 +225,38 @@ def _label(endpoint: str | None, measure: str, estimate: str | None, lower: str 
     return f"{endpoint or '?'}: {measure} {estimate}{ci}"
 
 
-def _compatible(gold: StatTuple, predicted: StatTuple) -> bool:
+def _topic_overlap(gold: ScoredResult, predicted: ScoredResult) -> float:
+    a, b = gold.endpoint - _LABEL_WORDS, predicted.endpoint - _LABEL_WORDS
+    # 'PFS' and 'progression-free survival' name one endpoint: an acronym counts as a shared word.
+    shared = len(a & b) + _acronyms_of(a, predicted.phrase) + _acronyms_of(b, gold.phrase)
+    union = a | b
+    return min(1.0, shared / len(union)) if union else 0.0
+
+
+def _acronyms_of(words: frozenset[str], other_phrase: tuple[str, ...]) -> int:
+    """How many of `words` are the initials of consecutive words of the other label."""
+    initials = {"".join(w[0] for w in other_phrase[i:j])
+                for i in range(len(other_phrase)) for j in range(i + 2, len(other_phrase) + 1)}
+    return sum(1 for w in words if w in initials)
+
+
+def _compatible(gold: ScoredResult, predicted: ScoredResult) -> bool:
+    """The same result: equal values, a word of the endpoint in common (beyond 'primary
+    endpoint'), and the same P where both give one."""
     if gold.key != predicted.key:
         return False
-    if predicted.source == "safety" and gold.measure != "percent":
+    if predicted.safety and gold.measure != "percent":
         return False
-    # Without any value, only the words can say it is the same result.
-    return gold.has_values or overlap(gold.endpoint, predicted.endpoint) > 0
+    if gold.p is not None and predicted.p is not None and gold.p != predicted.p:
+        return False
+    return _topic_overlap(gold, predicted) > 0
 
 
-def match_tuples(gold: Sequence[StatTuple], predicted: Sequence[StatTuple]
-                 ) -> list[tuple[int, int]]:
+def match_results(gold: Sequence[ScoredResult], predicted: Sequence[ScoredResult]
+                  ) -> list[tuple[int, int]]:
     """One-to-one pairs (gold index, predicted index): values must be equal; among equal
     values the closest endpoint wording wins, then the closest arm, then the order."""
-    pairs = [(overlap(g.endpoint, p.endpoint), overlap(g.arm, p.arm), i, j)
+    pairs = [(_topic_overlap(g, p), overlap(g.arm, p.arm), i, j)
              for i, g in enumerate(gold) for j, p in enumerate(predicted) if _compatible(g, p)]
     pairs.sort(key=lambda x: (-x[0], -x[1], x[2], x[3]))
     used_gold: set[int] = set()
@@ -229,11 +273,15 @@ def match_tuples(gold: Sequence[StatTuple], predicted: Sequence[StatTuple]
 @dataclass(frozen=True)
 class ResultsScore:
     recall: Tally
-    """Gold results found in the record."""
+    """Gold efficacy results found in the record."""
     precision: Tally
-    """Record results (and safety percentages) that are gold results."""
+    """Record results that are gold results."""
+    safety_recall: Tally = Tally()
+    """Gold safety results found in the record (among its results or safety findings)."""
+    safety_precision: Tally = Tally()
+    """Record safety findings with a value that are gold results."""
     recall_by_measure: dict[str, Tally] = field(default_factory=dict)
-    """Keyed by the gold measure."""
+    """Keyed by the gold measure ('safety' for gold safety results)."""
     precision_by_measure: dict[str, Tally] = field(default_factory=dict)
     """Keyed by the record's measure ('safety' for safety findings)."""
     measure_agrees: Tally = Tally()
@@ -244,29 +292,85 @@ class ResultsScore:
     extra: tuple[str, ...] = ()
 
 
-def score_results(record: TrialRecord | None, gold_results: Sequence[Mapping[str, Any]],
+def _by_key(items: Iterable[tuple[str, bool]]) -> dict[str, Tally]:
+    out: dict[str, Tally] = {}
+    for key, hit in items:
+        out[key] = out.get(key, Tally()) + Tally.of(hit)
+    return dict(sorted(out.items()))
+
+
+def score_results(record: TrialRecord | None, gold_list: Sequence[Mapping[str, Any]],
                   comma_decimal: bool = False) -> ResultsScore:
-    gold = gold_tuples(gold_results, comma_decimal)
-    predicted = record_tuples(record, comma_decimal)
-    pairs = match_tuples(gold, predicted)
+    gold = gold_results(gold_list, comma_decimal)
+    predicted = record_results(record, comma_decimal)
+    pairs = match_results(gold, predicted)
     found = {i for i, _ in pairs}
     used = {j for _, j in pairs}
-    recall_by: dict[str, Tally] = {}
-    for i, g in enumerate(gold):
-        recall_by[g.measure] = recall_by.get(g.measure, Tally()) + Tally.of(i in found)
-    precision_by: dict[str, Tally] = {}
-    for j, p in enumerate(predicted):
-        key = "safety" if p.source == "safety" else p.measure
-        precision_by[key] = precision_by.get(key, Tally()) + Tally.of(j in used)
+
+    def tally(items: Sequence[ScoredResult], hits: set[int], safety: bool) -> Tally:
+        return add_tallies(Tally.of(k in hits) for k, x in enumerate(items) if x.safety is safety)
+
     return ResultsScore(
-        recall=Tally(len(found), len(gold)), precision=Tally(len(used), len(predicted)),
-        recall_by_measure=dict(sorted(recall_by.items())),
-        precision_by_measure=dict(sorted(precision_by.items())),
+        recall=tally(gold, found, False), precision=tally(predicted, used, False),
+        safety_recall=tally(gold, found, True), safety_precision=tally(predicted, used, True),
+        recall_by_measure=_by_key(("safety" if g.safety else g.measure, i in found)
+                                  for i, g in enumerate(gold)),
+        precision_by_measure=_by_key(("safety" if p.safety else p.measure, j in used)
+                                     for j, p in enumerate(predicted)),
         measure_agrees=add_tallies(Tally.of(gold[i].measure == predicted[j].measure)
                                    for i, j in pairs),
-        via_safety=sum(1 for _, j in pairs if predicted[j].source == "safety"),
+        via_safety=sum(1 for _, j in pairs if predicted[j].safety),
         missed=tuple(g.label for i, g in enumerate(gold) if i not in found),
         extra=tuple(p.label for j, p in enumerate(predicted) if j not in used),
+    )
+
+
+# -- fields a record should fill ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldsScore:
+    primary_endpoint: bool
+    """The record names a primary endpoint exactly when the gold does (sharing a word)."""
+    arms: Tally
+    """Gold arms found in the record: a word of the label in common, and the same n when the
+    gold gives one."""
+    population: bool | None
+    """A single-trial report: the record says in whom (None where not applicable)."""
+    intervention: bool | None
+    """A single-trial report with arms in the gold: the record names an arm."""
+
+
+def _primary_named(record: TrialRecord, gold: Mapping[str, Any]) -> bool:
+    want = gold.get("primary_endpoint")
+    if not want or not record.primary_endpoint:
+        return not want and not record.primary_endpoint
+    return overlap(words_of(want) - _LABEL_WORDS, words_of(record.primary_endpoint)
+                   - _LABEL_WORDS) > 0
+
+
+def _arm_found(arm: Mapping[str, Any], record: TrialRecord, comma_decimal: bool) -> bool:
+    words = words_of(arm.get("label"))
+    n = value_of(arm.get("n"), comma_decimal)
+    for have in record.arms:
+        named = words_of(" ".join(x for x in (have.label, have.intervention or "") if x))
+        if overlap(words, named) > 0 and (n is None or number_value(have.n, comma_decimal) == n):
+            return True
+    return False
+
+
+def score_fields(record: TrialRecord | None, gold: Mapping[str, Any], kind: str,
+                 comma_decimal: bool = False) -> FieldsScore:
+    arms = gold.get("arms", [])
+    single = kind in ("trial-report", "secondary-analysis")
+    if record is None:
+        return FieldsScore(False, Tally(0, len(arms)), False if single else None,
+                           False if single and arms else None)
+    return FieldsScore(
+        primary_endpoint=_primary_named(record, gold),
+        arms=add_tallies(Tally.of(_arm_found(a, record, comma_decimal)) for a in arms),
+        population=bool(record.population or record.condition) if single else None,
+        intervention=bool(record.arms) if single and arms else None,
     )
 
 

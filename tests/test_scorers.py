@@ -16,13 +16,14 @@ from evals.scorers import (
     Tally,
     at_span,
     ids_match,
-    match_tuples,
+    match_results,
     merge_by_key,
     n_total_match,
     names_match,
     primary_met_correct,
     score_cost,
     score_fault,
+    score_fields,
     score_grounding,
     score_identity,
     score_results,
@@ -144,9 +145,9 @@ def test_endpoint_words_break_ties_between_equal_values() -> None:
             gold_result("bleeding", "12.0%", measure="percent", arm="drug")]
     record = TrialRecord(results=[hr("major bleeding", "12.0%", measure="percent"),
                                   hr("any stroke", "12%", measure="percent")])
-    from evals.scorers import gold_tuples, record_tuples
+    from evals.scorers import gold_results, record_results
 
-    assert match_tuples(gold_tuples(gold), record_tuples(record)) == [(0, 1), (1, 0)]
+    assert match_results(gold_results(gold), record_results(record)) == [(0, 1), (1, 0)]
     assert score_results(record, gold).recall == Tally(2, 2)
 
 
@@ -156,17 +157,66 @@ def test_matching_is_one_to_one() -> None:
     assert score.recall == Tally(1, 1) and score.precision == Tally(1, 2)
 
 
-def test_safety_findings_match_gold_percentages_only() -> None:
+def test_safety_is_scored_apart_from_efficacy() -> None:
     record = TrialRecord(safety=[SafetyFinding(event="serious infections", value=num("2.7%")),
                                  SafetyFinding(event="hazard", value=num("0.80")),
-                                 SafetyFinding(event="no value")])
+                                 SafetyFinding(event="no value")],
+                         results=[hr("death", "0.80")])
     gold = [gold_result("serious infections", "2.7%", measure="percent"),
             gold_result("death", "0.80", measure="HR")]
     score = score_results(record, gold)
     assert score.via_safety == 1
-    assert score.recall == Tally(1, 2)
-    assert score.precision == Tally(1, 2)  # the finding without a value is no tuple
-    assert score.precision_by_measure == {"safety": Tally(1, 2)}
+    assert score.recall == Tally(1, 1) and score.precision == Tally(1, 1)
+    assert score.safety_recall == Tally(1, 1)
+    assert score.safety_precision == Tally(1, 2)  # the finding without a value is not scored
+    assert score.precision_by_measure == {"HR": Tally(1, 1), "safety": Tally(1, 2)}
+
+
+def test_a_safety_finding_never_matches_a_ratio() -> None:
+    record = TrialRecord(safety=[SafetyFinding(event="death", value=num("0.80"))])
+    assert score_results(record, [gold_result("death", "0.80")]).recall == Tally(0, 1)
+
+
+def test_equal_values_about_another_endpoint_are_no_match() -> None:
+    record = TrialRecord(results=[hr("stroke", "0.80", "0.70", "0.90")])
+    score = score_results(record, [gold_result("death", "0.80", "0.70", "0.90")])
+    assert score.recall == Tally(0, 1) and score.precision == Tally(0, 1)
+
+
+def test_label_words_alone_are_no_shared_endpoint() -> None:
+    record = TrialRecord(results=[hr("primary endpoint", "0.80")])
+    gold = [gold_result("cardiovascular death (primary endpoint)", "0.80")]
+    assert score_results(record, gold).recall == Tally(0, 1)
+
+
+def test_an_acronym_matches_the_words_it_abbreviates() -> None:
+    record = TrialRecord(results=[hr("median PFS", "0.61", "0.48", "0.78")])
+    gold = [gold_result("progression-free survival by central review", "0.61", "0.48", "0.78")]
+    assert score_results(record, gold).recall == Tally(1, 1)
+
+
+def test_a_different_p_is_no_match() -> None:
+    result = hr("death", "0.80", "0.70", "0.90")
+    result.p = num("0.04")
+    gold = [{**gold_result("death", "0.80", "0.70", "0.90"), "p": "0.001"}]
+    assert score_results(TrialRecord(results=[result]), gold).recall == Tally(0, 1)
+    gold[0]["p"] = "0.04"
+    assert score_results(TrialRecord(results=[result]), gold).recall == Tally(1, 1)
+
+
+def test_fields_primary_endpoint_arms_population() -> None:
+    from agent.schema import Arm
+
+    record = TrialRecord(primary_endpoint="time to first relapse", population="adults with MS",
+                         arms=[Arm(label="drug 10 mg", n=num("120")), Arm(label="placebo")])
+    gold = {"primary_endpoint": "first relapse", "arms": [
+        {"label": "drug 10 mg daily", "n": "120"}, {"label": "placebo", "n": "118"}]}
+    score = score_fields(record, gold, "trial-report")
+    assert score.primary_endpoint and score.population and score.intervention
+    assert score.arms == Tally(1, 2)  # the placebo arm's n is missing
+    assert not score_fields(TrialRecord(), gold, "trial-report").primary_endpoint
+    assert score_fields(TrialRecord(), {"primary_endpoint": None}, "review").primary_endpoint
+    assert score_fields(record, gold, "review").population is None
 
 
 def test_measure_agreement_is_reported_apart_from_matching() -> None:

@@ -35,7 +35,7 @@ def find_arms(doc: Document, layout: Layout) -> list[DraftArm]:
 
 
 def _arms_with_n_equals(doc: Document, sentence: Span) -> list[DraftArm]:
-    """'zelmarotide 10 mg once daily (n=1,256) or placebo (n=1,256)'."""
+    """'<drug> 10 mg once daily (n=N) or placebo (n=M)'."""
     text = doc.text
     start, end = sentence
     matches = list(N_EQ.finditer(text, start, end))
@@ -96,7 +96,7 @@ _NEXT_ITEM = re.compile(
 
 
 def _arms_listed_with_counts(doc: Document, sentence: Span) -> list[DraftArm]:
-    """'991 were assigned to a β blocker and 894 to no β blocker'."""
+    """'N were assigned to <treatment> and M to no <treatment>'."""
     text = doc.text
     start, end = sentence
     first = _FIRST_ITEM.search(text, start, end)
@@ -138,11 +138,11 @@ def _split_doses(doses: str) -> list[str]:
 
 
 def _arms_by_dose(doc: Document, sentence: Span) -> list[DraftArm]:
-    """'randomised to orforglipron 3 mg, 12 mg or 36 mg once daily, or placebo'."""
+    """'randomised to <drug> 3 mg, 12 mg or 36 mg once daily, or placebo'."""
     m = _DOSE_ARMS.search(doc.text, *sentence)
     if m is None:
         return []
-    # '(n=312 per group)' is printed once for all groups: no arm can cite it as its own.
+    # '(n=N per group)' is printed once for all groups: no arm can cite it as its own.
     schedule = m.group("schedule").strip()
     labels = [" ".join(x for x in (m.group("drug"), d.strip(), schedule) if x)
               for d in _split_doses(m.group("doses"))]
@@ -158,7 +158,7 @@ _DOSES = re.compile(r"^(?P<drug>[A-Za-z][\w-]*)\s+(?P<doses>" + _DOSE_LIST + r")
 
 
 def _arms_without_n(doc: Document, sentence: Span) -> list[DraftArm]:
-    """'randomised to receive a beta-blocker or no beta-blocker': labels only."""
+    """'randomised to receive <treatment> or no <treatment>': labels only."""
     m = _TWO_ARMS.search(doc.text, *sentence)
     if m is None:
         return []

@@ -143,7 +143,7 @@ def _endpoint_words(clause: str) -> str | None:
         return _tidy(f"{_tidy(led.group('what'))} due to {led.group('cause')}")
     verb = _VERBS.search(clause)
     if verb and re.fullmatch(_EFFECT_VERBS, verb.group(0)):
-        # 'T-DXd improved invasive disease-free survival': the subject is the treatment.
+        # '<drug> improved <endpoint>': the subject is the treatment.
         obj = EFFECT_OBJECT.search(clause, max(0, verb.start() - 14))
         if obj and not _GENERIC_SUBJECT.match(_tidy(obj.group("ep"))):
             return _tidy(obj.group("ep"))

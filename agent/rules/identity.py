@@ -102,7 +102,7 @@ def _name_shape_ok(name: str) -> bool:
 
 
 def _defined_abbreviations(text: str) -> set[str]:
-    """'trastuzumab deruxtecan (T-DXd)': a parenthesised abbreviation after lower-case words."""
+    """'<drug name> (A-BCd)': a parenthesised abbreviation after lower-case words."""
     return {m.group(2) for m in re.finditer(r"\b([a-z][a-z-]+)\s\((" + _NAME + r")\)", text)}
 
 
@@ -122,7 +122,7 @@ def _mention_score(text: str, m: re.Match[str], layout: Layout) -> int:
 
 
 def _listed_names(doc: Document, limit: int) -> Iterator[str]:
-    """'Four trials qualified: REBOOT (Spain), BETAMI (Norway), DANBLOCK and CAPITAL-RCT'."""
+    """'Four trials qualified: ABCDE (Spain), FGHIJ (Norway), KLMNO and PQRST-RCT'."""
     for start, end in doc.sentences:
         if start >= limit:
             break

@@ -93,7 +93,7 @@ def _holding(sentences: list[Span], primary_results: list[tuple[StatTuple, bool]
 
 def _stated_null_results(doc: Document, layout: Layout,
                          primary_results: list[tuple[StatTuple, bool]]) -> Iterator[MetClaim]:
-    """'EVT did not shift the distribution of disability. The common OR ... was 0.90 (...)' and
+    """'<treatment> did not shift the distribution of disability. The common OR ... was X (...)' and
     'The primary endpoint occurred in ... . The difference was not statistically significant'."""
     sentences = body_sentences(doc, layout)
     for i in _holding(sentences, primary_results, significant=False):
@@ -112,8 +112,8 @@ def _stated_null_results(doc: Document, layout: Layout,
 
 def _stated_effects(doc: Document, layout: Layout,
                     primary_results: list[tuple[StatTuple, bool]]) -> Iterator[MetClaim]:
-    """'Thrombectomy shifted the mRS distribution ...: OR 1.7 (95% CI 1.05 to 2.8)', '(HR 0.73;
-    95% CI 0.60–0.89; P=0.002), a 27% relative reduction in risk': the article states a benefit
+    """'<treatment> shifted the mRS distribution ...: OR X (95% CI L to U)', '(HR X; 95% CI
+    L–U; P=p), a Y% relative reduction in risk': the article states a benefit
     in the sentence that reports a statistically significant primary result."""
     sentences = body_sentences(doc, layout)
     for i in _holding(sentences, primary_results, significant=True):

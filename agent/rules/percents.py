@@ -1,5 +1,5 @@
-"""Per-arm values: '14.2% of patients in the X group and 17.1% in the placebo group', '6.9 months
-with X versus 4.2 months with placebo', each assigned to the arm its words name."""
+"""Per-arm values: 'A% of patients in the X group and B% in the placebo group', 'A months with
+X versus B months with placebo', each assigned to the arm its words name."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class Ref:
 
 
 def arm_groups(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[ArmGroup]:
-    """Per-arm values: '14.2% of patients in the X group and 17.1% in the placebo group'."""
+    """Per-arm values: 'A% of patients in the X group and B% in the placebo group'."""
     groups: list[ArmGroup] = []
     for sentence in _joined_sentences(doc, layout):
         if _BASELINE.search(doc.text[sentence[0]:sentence[1]]):
@@ -158,7 +158,7 @@ def _percent_value(doc: Document, t: Token, sentence: Span) -> bool:
 
 
 def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
-    """'6.9 months with dexoritinib', '0.11 with brivanolimod', '14.1 versus 12.0 months'."""
+    """'X months with <drug>', 'X with <drug>', 'X versus Y months'."""
     if t.percent or t.kind != "number" or doc.role(t) not in ("other", "time", "rate", "count"):
         return False
     before = doc.text[max(sentence[0], t.start - 25):t.start]
@@ -193,7 +193,7 @@ def _runs(doc: Document, values: list[Token]) -> list[list[Token]]:
 
 
 def _chunks(doc: Document, run: list[Token], arms: list[DraftArm]) -> list[list[Token]]:
-    """Four values for two arms are two comparisons: '(6.1% vs 4.3%), as were (1.9% vs 0.4%)'."""
+    """Four values for two arms are two comparisons: '(A% vs B%), as were (C% vs D%)'."""
     if len(arms) < 2:
         return [run]
     size = len(arms)
@@ -212,7 +212,7 @@ def _chunk_break(doc: Document, last: Token, first: Token) -> bool:
 
 def _pairs(doc: Document, run: list[Token]) -> list[list[Token]]:
     """Without known arms, a run breaks where the words after a value's arm are not a plain
-    connector: '15.5% with EVT vs. 14% without, and the higher rate ... (5.9% vs. 2.6%)'."""
+    connector: 'A% with <treatment> vs. B% without, and the higher rate ... (C% vs. D%)'."""
     pieces: list[list[Token]] = [[run[0]]]
     for prev, nxt in pairwise(run):
         if _tight(doc, prev, _ref_of(doc, prev, nxt.start), nxt):
@@ -249,7 +249,7 @@ def _ref_of(doc: Document, value: Token, limit: int) -> Ref:
 
 
 def _prefix_ref(doc: Document, sentence: Span, value: Token) -> Ref | None:
-    """'Of the 14 patients in the X group who had ..., 25.0% had a response'."""
+    """'Of the N patients in the X group who had ..., A% had a response'."""
     prefix = doc.text[sentence[0]:value.start]
     m = _OF_THE_N.match(prefix)
     if m:
@@ -342,7 +342,7 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
             if label is not None or (len(run) == 2 and _tight(doc, run[0], refs[0], run[1])):
                 out.append(ArmValue(t, label, ref.n, ref.end))
         elif arms and percent and _match_arm(ref.words, arms, ties=True) == -1:
-            # 'of the 936 patients given solvakinumab' when three arms get solvakinumab
+            # 'of the N patients given <drug>' when three arms get <drug>
             label = _ref_label(ref.words)
             if label is not None and ref.n is not None:
                 out.append(ArmValue(t, label, ref.n, ref.end))
@@ -357,7 +357,7 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
 
 def _fill_by_order(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Span,
                    refs: list[Ref], matched: list[int | None]) -> None:
-    """'6.2% and 5.0% of patients, respectively', '(6.1% vs 4.3%)': arms in the order listed."""
+    """'A% and B% of patients, respectively', '(A% vs B%)': arms in the order listed."""
     if not arms or len(run) != len(arms) or len(run) < 2:
         return
     respectively = "respectively" in doc.text[sentence[0]:sentence[1]]

@@ -27,7 +27,7 @@ def quote_span(text: str, span: Span, sentence: Span) -> Span:
             end = closer + 1
             continue
         break
-    # '(hazard ratio [HR] 0.47; 95% CI 0.34–0.66; p<0.0001)': take the parenthesis it sits in
+    # '(hazard ratio [HR] X; 95% CI L–U; p<0.0001)': take the parenthesis it sits in
     # when only a few words of it lie outside the span.
     opener = _matching_open(text, start, max(sentence[0], start - 30), "(")
     if opener is not None:

@@ -107,7 +107,7 @@ def _sentence_index(ctx: Context, sentence: Span) -> int:
 
 
 def _endpoint_after(ctx: Context, stat: Stat, same_sentence: list[Stat], k: int) -> str | None:
-    """'hazard ratios of 0·77 for new MI and 0·55 for cardiac death': named after the number."""
+    """'hazard ratios of X for new MI and Y for cardiac death': named after the number."""
     stop = same_sentence[k + 1].estimate.start if k + 1 < len(same_sentence) else stat.sentence[1]
     m = re.match(r"^[)\]]?\s*for\s+(?:the\s+)?(?P<ep>[^,;()]{2,60}?)(?=\s+(?:and|or)\s|[,;.()]|$)",
                  ctx.text[stat.span[1]:stop])
@@ -126,7 +126,7 @@ def _prefix_endpoint(prefix: str) -> str | None:
 def _endpoint_in_context(ctx: Context, sentence: Span,
                          earlier: list[tuple[Span, str]]) -> str | None:
     """For a result whose own words name no endpoint: the endpoint of the result before it in the
-    same sentence or section ('... was 0.69 (95% CI ...), compared with 0.89 (95% CI ...)'), or
+    same sentence or section ('... was X (95% CI ...), compared with Y (95% CI ...)'), or
     the effect the sentence before states ('All doses lowered HbA1c. The mean changes were ...')."""
     section = ctx.layout.section_at(sentence[0])
     for span, endpoint in reversed(earlier):
@@ -155,7 +155,7 @@ def _is_primary(ctx: Context, stat: Stat, same_sentence: list[Stat], k: int,
     if endpoint and matches_primary(endpoint, ctx.primary):
         return True
     if k == 0:
-        # 'Thrombectomy shifted the mRS distribution ...: the odds ratio for ... was 1.7'
+        # '<treatment> shifted the mRS distribution ...: the odds ratio for ... was X'
         head = text[stat.sentence[0]:stat.span[0]]
         cut = max(head.rfind(":"), head.rfind(";"))
         obj = EFFECT_OBJECT.search(head[:cut]) if cut > 0 else None
@@ -179,7 +179,7 @@ def _next_sentence_states_met(ctx: Context, sentence: Span) -> bool:
 
 def reduction_results(ctx: Context, stats: list[Stat], results: list[DraftResult]
                       ) -> list[DraftResult]:
-    """'a 27% relative reduction in risk': about the endpoint of the ratio it restates."""
+    """'a Y% relative reduction in risk': about the endpoint of the ratio it restates."""
     out: list[DraftResult] = []
     for red in reductions(ctx.doc):
         sentence = ctx.doc.sentence_of(red.token.start)

@@ -72,7 +72,7 @@ def _excluded(doc: Document, pos: int) -> bool:
 
 
 def _better_estimate(doc: Document, tup: StatTuple) -> Token:
-    """'1·9 mL/min per 1·73 m² (95% CI ...)', '21 m further ... at week 24 (95% CI ...)': the
+    """'X mL/min per 1·73 m² (95% CI ...)', 'X m further ... at week 24 (95% CI ...)': the
     parser takes the number just before the CI; when that number is a unit, a time or a dose,
     the estimate is the number before it, provided it lies inside the CI."""
     estimate = tup.estimate
@@ -91,7 +91,7 @@ def _better_estimate(doc: Document, tup: StatTuple) -> Token:
 
 
 def _estimate_far(doc: Document, tup: StatTuple) -> Token | None:
-    """'improved by 4.5 points more with X than with placebo (95% CI 1.9 to 7.1)': the parser
+    """'improved by X points more with <drug> than with placebo (95% CI L to U)': the parser
     reads no estimate when words stand between it and the CI; take the nearest number before
     the CI in its sentence when it lies inside the CI and is not a unit, time or dose."""
     ci = tup.ci
@@ -191,7 +191,7 @@ _NNT = re.compile(r"\b(?:number\s+needed\s+to\s+treat|NNT)\s+(?:\(NNT\)\s+)?(?:o
 
 @dataclass(frozen=True)
 class Figure:
-    """A result printed without a CI: 'an absolute difference of 15.5 percentage points'."""
+    """A result printed without a CI: 'an absolute difference of X percentage points'."""
 
     measure: Measure
     estimate: Token
