@@ -1,0 +1,64 @@
+"""Trial names as congress news writes them: several words, glued to a German word for
+'study', given after a study's full name; and the words that only look like names."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.document import analyse
+from agent.rules.identity import find_trial_names
+from agent.rules.layout import read_layout
+
+
+def names(text: str) -> list[str]:
+    return find_trial_names(analyse(text), read_layout(text)).names
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("The double-blind CORVINA ACT HF-TIMI 71 trial tested early initiation.",
+     "CORVINA ACT HF-TIMI 71"),
+    ("Early cooling did not help, the SWIFTCARE 3 trial showed.",
+     "SWIFTCARE 3"),
+    ("Data from the phase 2 ORBITAL-Lung 104 study (NCT01234567) showed a response.",
+     "ORBITAL-Lung 104"),
+    ("The EARLY PCI trial enrolled patients with stable angina.", "EARLY PCI"),
+    ("Die FESTINA-4-Studie lief in 31 Zentren.", "FESTINA-4"),
+    ("Die Phase-III-Studie KORALLE-12 verglich zwei Dosierungen.", "KORALLE-12"),
+    ("Data come from the Nordic Valve Registry (NOVARE), set up in 2011.", "NOVARE"),
+    ("The phase 3 IMpetra150 trial compared the two regimens.", "IMpetra150"),
+])
+def test_names_as_written(sentence: str, name: str) -> None:
+    text = f"Congress news\n\n{sentence} Rates were 12.1% and 14.0%."
+    assert names(text) == [name]
+
+
+def test_two_trials_of_one_family_keep_their_numerals() -> None:
+    text = ("Congress news\n\nAdults enrolled in the phase 3 LUMEN SKY I trial and LUMEN SKY "
+            "II trial. Response rates were 44.1% and 49.6%.")
+    assert names(text) == ["LUMEN SKY I", "LUMEN SKY II"]
+
+
+def test_a_measure_after_a_coded_name_is_not_part_of_it() -> None:
+    text = "Congress news\n\nThe FERRANTE-MS MRI substudy found fewer lesions (41.0% vs 55.2%)."
+    assert names(text) == ["FERRANTE-MS"]
+
+
+def test_a_number_after_a_name_in_a_list_of_counts_is_not_part_of_it() -> None:
+    text = ("Congress news\n\nFour trials were pooled. ALDER contributed 801 patients, BIRCHWOOD "
+            "377, CEDARLINE 512 and DOGWOOD-RCT 61, a total of 1,751 patients (12.9% died).")
+    assert "BIRCHWOOD 377" not in names(text)
+
+
+def test_a_trial_only_mentioned_is_not_reported() -> None:
+    text = ("Early cooling did not improve recovery, the PARAMEDIC BP trial showed.\n"
+            "Good outcome was seen in 51.3% and 50.2% of patients (OR 1.03, 95% CI 0.90-1.18).\n"
+            "Earlier work, the NITRO-9 trial of patches in hospital, had pointed the same way."
+            "\nTargets differ between stroke types.")
+    assert names(text) == ["PARAMEDIC BP"]
+
+
+def test_menu_acronyms_and_glued_compounds_are_not_names() -> None:
+    text = ("NMOSD\nMOGAD\nHEAD OFFICE\nESC-Kongress: Neues aus Paris\n\n"
+            "The QUILLON trial randomised 400 patients; 31.0% and 22.4% relapsed. "
+            "HER2-positiven Patientinnen profitierten.")
+    assert names(text) == ["QUILLON"]
