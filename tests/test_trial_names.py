@@ -62,3 +62,31 @@ def test_menu_acronyms_and_glued_compounds_are_not_names() -> None:
             "The QUILLON trial randomised 400 patients; 31.0% and 22.4% relapsed. "
             "HER2-positiven Patientinnen profitierten.")
     assert names(text) == ["QUILLON"]
+
+
+# -- the number of patients ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "n"), [
+    ("Key facts\n- Total number of enrollees: 7,310\n- Median follow-up: 41.5 months", "7,310"),
+    ("Patients:\n\n• 4,122 patients\n\nInclusion criteria:\n\n• Prior stroke", "4,122"),
+    ("We analyzed data from those who received at least one dose (n=612). Rates were 9.1%.",
+     "612"),
+    ("Out of 8204 patients who had surgery, 95.2% were followed up for a year.",
+     "8204"),
+    ("The team conducted a phase 3 trial enrolling 903 patients with advanced disease.", "903"),
+])
+def test_the_number_of_patients_as_pages_state_it(body: str, n: str) -> None:
+    from agent.rules import extract_draft
+
+    text = f"The PALOMAR trial: results\n\n{body}"
+    assert extract_draft(text).n_total == n
+
+
+def test_two_trials_in_the_headline_make_a_roundup_without_a_total() -> None:
+    from agent.rules import extract_draft
+
+    text = ("ALPHA-ONE and BETA-TWO: two trials, two answers on early surgery\n\n"
+            "The ALPHA-ONE trial enrolled 812 patients; events fell by 45% (HR 0.55). "
+            "The BETA-TWO trial enrolled 236 patients (HR 0.83).")
+    draft = extract_draft(text)
+    assert draft.trial_names == ["ALPHA-ONE", "BETA-TWO"] and draft.n_total is None

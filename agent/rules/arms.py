@@ -182,14 +182,21 @@ _TOTAL_AFTER = re.compile(
     r"|randomly\s+(?:assigned|allocated)|included|enrolled|analy[sz]ed|recruited|studied)\b"
     r"|^\s(?:patients\s+)?took\s+part\b|^[^.;]{0,60}?\beingeschlossen\b")
 _TOTAL_BEFORE = re.compile(
-    r"(?:\b(?:enrolled|randomi[sz]ed|randomly\s+assigned|included|recruited|involving|analy[sz]ed"
-    r"|comprised)\s(?:a\s+total\s+of\s+)?|\b(?:a\s+total\s+of|[Ii]n\s+total,?|insgesamt|All)\s"
+    r"(?:\b(?:enrolled|enrolling|randomi[sz]ed|randomi[sz]ing|randomly\s+assigned|included"
+    r"|including|recruited|involving|analy[sz]ed|comprised)\s(?:a\s+total\s+of\s+)?"
+    r"|\b(?:a\s+total\s+of|[Ii]n\s+total,?|insgesamt|All|[Oo]ut\s+of|data\s+(?:from|on|of))\s"
     r"|\b(?:trial|study|registry|analysis)(?:\s+(?:was\s+)?(?:conducted|done))?\s(?:in|of|with"
     r"|involving)\s|\btrial,\s)$")
 _N_TOTAL_EQ = re.compile(
     r"(?:population|total|overall|intention-to-treat|\bITT\b|cohort|trial|study)[^.;()]{0,25}"
     r"\(\s*[nN]\s?=\s?$|\b[nN]\s?=\s?$")
-_TOTAL_WORDS = re.compile(r"population|total|overall|intention|ITT|cohort|trial|study")
+_TOTAL_WORDS = re.compile(r"population|total|overall|intention|ITT|cohort|trial|study"
+                          r"|analy[sz]ed|data from|enrolled|randomi[sz]ed|included")
+# A fact sheet's line: 'Total number of enrollees: N', 'Patients:' over '• N patients'.
+_TOTAL_LABEL = re.compile(
+    r"(?:^|\n)[\s\-\u2022*]*(?:[Tt]otal(?:\s+number\s+of\s+\w+)?|[Nn]umber\s+of\s+(?:patients"
+    r"|participants|enrollees|subjects)|[Ss]ample\s+size|[Pp]atients|[Pp]articipants"
+    r"|[Ee]nrollment|[Ee]nrolment)\s*:?\s*(?:\n[\s\-\u2022*]*)?$")
 _NOT_TOTAL_BEFORE = re.compile(r"\b(?:subgroup|substudy|subset|Substudie|Among|among|of\s+whom"
                                r"|Of\s+these)\b[^.;]*$")
 _NOT_TOTAL_AFTER = re.compile(r"^[^.;,]{0,40}\b(?:screened|subgroup|substudy|subset)\b")
@@ -241,6 +248,8 @@ def _total_score(doc: Document, t: Token, layout: Layout) -> int:
             score = 4
     if people and (_TOTAL_BEFORE.search(before) or _TOTAL_AFTER.search(after)):
         score = max(score, 3)
+    if _TOTAL_LABEL.search(text[max(0, t.start - 60):t.start]):
+        score = max(score, 4)
     if score and layout.kind_at(t.start) == "design":
         score += 1
     return score

@@ -107,7 +107,10 @@ def find_trial_names(doc: Document, layout: Layout) -> TrialNames:
     names = [_with_registry_suffix(text, layout, n) for n in accepted]
     kept = [(start, _with_registry_suffix(text, layout, n)) for start, n in mentions
             if n in accepted]
-    roundup = len(accepted) >= 2 and len(heading_hits & set(accepted)) >= 2
+    # Two trials with a heading each, or named together in the headline: a round-up.
+    in_headline = {n for start, n in mentions if layout.headline[0] <= start < layout.headline[1]}
+    roundup = len(accepted) >= 2 and (len(heading_hits & set(accepted)) >= 2
+                                      or len(in_headline & set(accepted)) >= 2)
     return TrialNames(names, kept, roundup)
 
 
