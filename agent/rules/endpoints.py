@@ -7,7 +7,7 @@ import re
 
 from agent.document import Document
 from agent.rules.layout import Layout, body_sentences, candidate_sentences
-from agent.rules.text import word_list
+from agent.rules.text import body_end, word_list
 
 PRIMARY_WORDS = re.compile(
     r"\bprimary[- ](?:efficacy\s+)?(?:end[- ]?points?|outcomes?|composite)\b|\bco-primary\b"
@@ -22,7 +22,20 @@ _PE_PATTERNS = (
     re.compile(r"^(?P<pe>[A-Z][^;]{3,150}?)\s+(?:was|served\s+as)\s+the\s+primary\s+"
                r"(?:efficacy\s+)?(?:end\s?point|outcome)"),
     re.compile(r"\bPrimärer\s+Endpunkt\s+war\s+(?P<pe>[^;]+)"),
+    # 'The primary outcome of <endpoint> at 3 months occurred in X% ...'
+    re.compile(r"\b[Tt]he\s+(?:co-)?primary\s+(?:efficacy\s+)?(?:end\s?point|outcome)\s+of\s+"
+               r"(?!the\s+(?:substudy|parent|trial|study)\b)(?P<pe>[^;]{3,150}?)\s+(?:occurred"
+               r"|was\s+(?:reduced|lower|higher|similar|significantly|not)|were|fell|did|improved"
+               r"|showed|favou?red|differed)\b"),
+    # 'The primary endpoint, <acronym>, showed a statistically significant improvement'
+    re.compile(r"\b[Tt]he\s+(?:co-)?primary\s+(?:efficacy\s+)?(?:end\s?point|outcome),\s+"
+               r"(?P<pe>[^,;]{2,80}),(?=\s+(?:showed|was|were|is|improved|favou?red|reached|did"
+               r"|met|fell|occurred)\b)"),
 )
+# A fact sheet: 'Primary Outcomes:' on a line, the endpoint(s) listed below it.
+_PE_LIST = re.compile(
+    r"(?:^|\n)[ \t]*(?:Co-?)?[Pp]rimary\s+(?:[Ee]fficacy\s+)?(?:[Ee]nd\s?points?|[Oo]utcomes?)"
+    r"[ \t]*:[ \t]*\n\s*(?:[-\u2022*]|\d{1,2}[.)])?[ \t]*(?P<pe>[^\n:]{3,120})\n")
 _PE_CUT = re.compile(r",\s+(?:defined|analysed|analyzed|and\s+the\s+primary|with\s+superiority"
                      r"|and\s+percent|assessed\s+by\s+blinded)|\.\s*$|;")
 _STOPWORDS = word_list("""
@@ -32,6 +45,9 @@ composite combined rate total change from baseline who whose that than vs versus
 
 
 def find_primary_endpoint(doc: Document, layout: Layout) -> str | None:
+    listed = _PE_LIST.search(doc.text, layout.body_start(), body_end(doc))
+    if listed:
+        return listed.group("pe").strip(" %.")
     for start, end in candidate_sentences(doc, layout):
         sentence = doc.text[start:end].strip()
         for regex in _PE_PATTERNS:
@@ -56,15 +72,32 @@ def _content_words(text: str) -> set[str]:
     return {w for w in words if w not in _STOPWORDS and len(w) > 1}
 
 
+# Acronyms that name a test or a unit, not an endpoint: sharing one says nothing.
+_NOT_ENDPOINT_ACRONYMS = frozenset({"CI", "HR", "OR", "RR", "ITT", "BICR", "RECIST", "US", "UK"})
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*\b")
 
 
+def _acronyms(text: str) -> set[str]:
+    """'MACE', 'PFS', 'HiSCR50': the words of `text` with two capitals or more."""
+    return {w for w in re.findall(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![\w-])", text)
+            if sum(c.isupper() for c in w) >= 2}
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][a-z]*", text)).upper()
+
+
 def matches_primary(endpoint: str, primary: str | None) -> bool:
-    """`endpoint` names the primary endpoint: its acronym, or most of its content words."""
+    """`endpoint` names the primary endpoint: an acronym they share ('MACE'), an acronym of the
+    other's words ('PFS' for 'progression-free survival'), or most of its content words."""
     if not primary or not endpoint:
         return False
-    for acronym in re.findall(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)", primary):
-        if re.search(r"(?<![\w-])" + re.escape(acronym) + r"(?![\w-])", endpoint):
+    shared = _acronyms(primary) & _acronyms(endpoint)
+    if shared - _NOT_ENDPOINT_ACRONYMS:
+        return True
+    for short, long in ((primary, endpoint), (endpoint, primary)):
+        if short.strip() in _acronyms(short) and len(short.strip()) >= 2 and \
+                short.strip().upper() in _initials(long):
             return True
     wanted = _content_words(re.sub(r"\([^)]*\)", "", primary))
     have = _content_words(endpoint)
@@ -75,6 +108,18 @@ def matches_primary(endpoint: str, primary: str | None) -> bool:
     if len(have) < 2:
         return False
     return len(wanted & have) / len(wanted) >= 0.7
+
+
+def mentions_primary(sentence: str, primary: str | None) -> bool:
+    """The sentence speaks of the primary endpoint by name: an acronym of it, or its first
+    content words ('<endpoint>' for '<endpoint> at week 52, defined as ...')."""
+    if not primary:
+        return False
+    if (_acronyms(primary) - _NOT_ENDPOINT_ACRONYMS) & _acronyms(sentence):
+        return True
+    head = re.split(r"\(|,|\bdefined\b|\bat\s+(?:week|month|day)", primary)[0]
+    wanted = _content_words(head)
+    return 0 < len(wanted) <= 6 and len(wanted & _content_words(sentence)) / len(wanted) >= 0.7
 
 
 # --- the endpoint a result is about --------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agent.document import Document, StatTuple
-from agent.rules.endpoints import PRIMARY_WORDS, matches_primary
+from agent.rules.endpoints import PRIMARY_WORDS, matches_primary, mentions_primary
 from agent.rules.layout import Layout, body_sentences
 from agent.schema import PrimaryMet, Span
 
@@ -27,12 +27,16 @@ _SIGNIFICANT_EFFECT = re.compile(
     r"\bsignificantly\s+(?:prolonged|improved|reduced|lowered|extended|shifted|decreased)\s+"
     r"(?P<ep>[^.;()]{2,80}?)(?=\s+(?:compared|versus|vs\.?|relative|than|with|in)\b|[,(.;]|$)",
     re.I)
+_SIGNIFICANT = re.compile(
+    r"\b(?:statistically\s+)?significant(?:ly)?\s+(?:higher|lower|greater|fewer|more|better"
+    r"|improvement|reduction|benefit|reduced|improved|prolonged|longer|decreased|increased)\b",
+    re.I)
 _NEGATED = re.compile(r"\b(?:not|n't|no|failed|neither|nor|without)\b", re.I)
 _NOT_DIFFERENT = re.compile(
     r"\bdid\s+not\s+(?:shift|improve|reduce|lessen|lower|differ|change|show)\b", re.I)
 _EFFECT_CLAIM = re.compile(
     r"\b(?:significantly\s+)?(?:reduced|lowered|improved|prolonged|shifted|extended|cut|slowed"
-    r"|decreased|outperformed|halved)\b|\b\d+(?:[.·,]\d+)?\s?%\s+(?:relative\s+)?(?:risk\s+)?"
+    r"|decreased|outperformed|halved|fewer)\b|\b\d+(?:[.·,]\d+)?\s?%\s+(?:relative\s+)?(?:risk\s+)?"
     r"(?:reduction|lower\s+risk)|\brelative\s+(?:risk\s+)?reduction\s+of\b|\bRisikoreduktion\b",
     re.I)
 
@@ -65,6 +69,9 @@ def primary_met(doc: Document, layout: Layout, primary: str | None,
                     _clause_before(sentence, m.start())):
                 claims.append(MetClaim("yes", span))
                 break
+        else:
+            if _significant_about_primary(sentence, primary):
+                claims.append(MetClaim("yes", span))
     if not claims and not non_inferiority:
         claims = list(_stated_null_results(doc, layout, primary_results))
     if not claims:
@@ -73,6 +80,18 @@ def primary_met(doc: Document, layout: Layout, primary: str | None,
     if len(verdicts) != 1:
         return None
     return claims[0]
+
+
+def _significant_about_primary(sentence: str, primary: str | None) -> bool:
+    """'... was associated with a significantly lower risk of <endpoint acronym>', 'The primary
+    endpoint, <acronym>, showed a statistically significant improvement': significance stated for the primary
+    endpoint, named or called primary, and not for a secondary one."""
+    m = _SIGNIFICANT.search(sentence)
+    if m is None or _NEGATED.search(_clause_before(sentence, m.start())):
+        return False
+    if re.search(r"\bsecondary\b|\bsubgroups?\b", sentence, re.I):
+        return False
+    return bool(PRIMARY_WORDS.search(sentence)) or mentions_primary(sentence, primary)
 
 
 def _clause_before(sentence: str, pos: int) -> str:

@@ -1,5 +1,6 @@
-"""Trial names as congress news writes them: several words, glued to a German word for
-'study', given after a study's full name; and the words that only look like names."""
+"""The rules extractor on wording as congress pages write it: trial names (several words, glued
+to a German word for 'study', given after a study's full name) and the words that only look like
+names; the number of patients; the primary endpoint and whether it was met."""
 
 from __future__ import annotations
 
@@ -90,3 +91,49 @@ def test_two_trials_in_the_headline_make_a_roundup_without_a_total() -> None:
             "The BETA-TWO trial enrolled 236 patients (HR 0.83).")
     draft = extract_draft(text)
     assert draft.trial_names == ["ALPHA-ONE", "BETA-TWO"] and draft.n_total is None
+
+
+# -- the primary endpoint and whether it was met -------------------------------------------------
+
+@pytest.mark.parametrize(("body", "primary"), [
+    ("The primary outcome of CV death or stroke at 3 months occurred in 9.9% and 12.1%.",
+     "CV death or stroke at 3 months"),
+    ("The primary endpoint, EFS, showed a statistically significant improvement (HR 0.61).",
+     "EFS"),
+    ("Primary Outcomes:\n\n1. Major bleeding events %\n• Drug: 4.1%\n• Control: 4.9%\n",
+     "Major bleeding events"),
+])
+def test_the_primary_endpoint_as_pages_name_it(body: str, primary: str) -> None:
+    from agent.rules import extract_draft
+
+    assert extract_draft(f"The PALOMAR trial\n\n{body}").primary_endpoint == primary
+
+
+def test_an_appositive_that_is_no_noun_is_no_primary_endpoint() -> None:
+    from agent.rules import extract_draft
+
+    text = ("Reporting trials\n\nBoth agreed that reports should name the primary endpoint, say "
+            "clearly whether it was met, and avoid spin.")
+    assert extract_draft(text).primary_endpoint is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "The primary outcome was three-point MACE. Drug X was associated with a significantly lower "
+    "risk of MACE vs. placebo (HR 0.82; 95% CI 0.72-0.93).",
+    "The primary endpoint was sustained remission. A significantly higher rate of participants "
+    "given drug X achieved sustained remission versus placebo: 41.2% vs 25.5%.",
+    "The primary endpoint, PFS, showed a statistically significant improvement with drug X "
+    "(HR 0.58; 95% CI 0.44-0.77).",
+])
+def test_significance_stated_for_the_primary_endpoint_is_met(sentence: str) -> None:
+    from agent.rules import extract_draft
+
+    assert extract_draft(f"The PALOMAR trial\n\n{sentence}").primary_endpoint_met == "yes"
+
+
+def test_significance_of_a_secondary_endpoint_is_not_met() -> None:
+    from agent.rules import extract_draft
+
+    text = ("The PALOMAR trial\n\nThe primary endpoint was sustained remission. Secondary "
+            "endpoints showed a significantly lower steroid dose (P<0.001).")
+    assert extract_draft(text).primary_endpoint_met == "not_stated"
