@@ -194,7 +194,8 @@ def _emit(output: Output, fmt: Format, out: Path | None) -> None:
 def _status_line(output: Output) -> None:
     report = output.report
     grounded = sum(1 for c in report.checks if c.status == "grounded")
-    colour = {"verified": "green", "needs_review": "yellow", "failed": "red"}[output.status]
+    colour = {"verified": "green", "needs_review": "yellow", "not_a_trial": "cyan",
+              "failed": "red"}[output.status]
     err.print(f"[{colour}]{output.status.replace('_', ' ')}[/{colour}]: {grounded} numbers "
               f"grounded, {len(report.errors)} errors, {len(report.warnings)} warnings")
 

@@ -63,4 +63,5 @@ class Output(BaseModel):
 
     @property
     def report(self) -> Report:
-        return Report(checks=self.checks)
+        return Report(checks=self.checks,
+                      trial_report=self.record is None or self.record.is_trial_report)

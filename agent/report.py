@@ -20,7 +20,9 @@ Severity = Literal["ok", "warning", "error"]
 # Where an inconsistency lives: introduced by the extraction ("record"), present in the article
 # itself ("article"), or in the lay summary ("summary").
 Origin = Literal["record", "article", "summary"]
-RunStatus = Literal["verified", "needs_review", "failed"]
+# "not_a_trial": checked, no error, but the article reports no trial (a guideline, an
+# interview, a round-up of news): nothing there for "verified" to vouch for.
+RunStatus = Literal["verified", "needs_review", "not_a_trial", "failed"]
 
 
 class Check(BaseModel):
@@ -46,6 +48,8 @@ class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     checks: list[Check]
+    trial_report: bool = True
+    """The record says the article reports a trial."""
 
     @property
     def errors(self) -> list[Check]:
@@ -57,7 +61,9 @@ class Report(BaseModel):
 
     @property
     def status(self) -> RunStatus:
-        return "needs_review" if self.errors else "verified"
+        if self.errors:
+            return "needs_review"
+        return "verified" if self.trial_report else "not_a_trial"
 
     def grounded_fields(self) -> set[str]:
         """Pointers of the numbers found in the source: the only ones a summary may use."""

@@ -1,14 +1,16 @@
 """verify(record, article text[, summary]) -> Report. Pure: no LLM, no I/O.
 
 Grounds every number of the record in the article, runs the statistical consistency checks on
-the article's own results and on the record's, reports the result tuples the record left out,
-and (given a summary) checks the summary's numbers and claims against the record.
+the article's own results and on the record's, reports the result tuples and the statements
+(primary endpoint, number of patients, arms, safety) the record left out, and (given a summary)
+checks the summary's numbers and claims against the record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from agent.completeness import missing
 from agent.consistency import (
     Finding,
     arm_sum,
@@ -37,10 +39,10 @@ def verify(record: TrialRecord, text: str, summary: SummaryInput | None = None) 
     doc = analyse(text)
     grounding = ground_record(doc, record)
     checks = [*grounding, *consistency(doc, record, grounding), *primary_statement(doc, record),
-              *uncovered(doc, record), *injected_text(doc)]
+              *uncovered(doc, record), *missing(doc, record), *injected_text(doc)]
     if summary is not None:
         checks += check_summary(summary, record, Report(checks=checks), doc)
-    return Report(checks=checks)
+    return Report(checks=checks, trial_report=record.is_trial_report)
 
 
 def result_pointers(doc: Document, record: TrialRecord) -> dict[Span, str]:
@@ -110,7 +112,8 @@ def _all_grounded(scope: str, record: TrialRecord, grounded: set[str]) -> bool:
 
 
 def uncovered(doc: Document, record: TrialRecord) -> list[Check]:
-    """Result tuples the article prints that no field of the record cites."""
+    """Result tuples the article prints that no field of the record cites: an error, since a
+    record that leaves out a stated result cannot be called verified."""
     cited = {tuple(c.number.span) for c in cited_numbers(record) if c.number.span}
     checks = []
     for tup in doc.tuples:
@@ -121,7 +124,7 @@ def uncovered(doc: Document, record: TrialRecord) -> list[Check]:
         excerpt = doc.text[tup.span[0]:tup.span[1]]
         checks.append(Check(
             field="/results", text=excerpt, status="uncovered", span=tup.span,
-            severity="warning", kind="uncovered", origin="record",
+            severity="error", kind="uncovered", origin="record",
             message=f"the article reports {excerpt!r}, which no field of the record cites",
         ))
     return checks

@@ -29,13 +29,15 @@ GATED: tuple[str, ...] = (
     "trial_names_accuracy", "registry_ids_accuracy", "n_total_accuracy", "primary_met_accuracy",
     "primary_endpoint_named", "arms_recall", "results_recall", "results_precision",
     "safety_recall", "grounded_share", "unflagged_ungrounded",
-    "trap_recall", "false_alarm_rate", "summary_numbers_grounded", "failed_runs",
+    "trap_recall", "false_alarm_rate", "verified_incomplete", "summary_numbers_grounded",
+    "failed_runs",
     "spin_flags", "reading_grade",
 )
 GATED_VERIFIER: tuple[str, ...] = ("fault_recall", "fault_exactness", "false_flag_rate")
 LOWER_IS_BETTER = frozenset({"unflagged_ungrounded", "false_alarm_rate", "failed_runs",
+                             "verified_incomplete",
                              "false_flag_rate", "spin_flags", "reading_grade"})
-HARD_MAXIMA: dict[str, float] = {"unflagged_ungrounded": 0}
+HARD_MAXIMA: dict[str, float] = {"unflagged_ungrounded": 0, "verified_incomplete": 0}
 """Limits that hold for every column, pinned or not: a number that is not the number at its
 cited span must never pass unflagged."""
 PIN_SCALE = 10_000

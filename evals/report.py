@@ -25,6 +25,8 @@ from evals.scorers import Tally
 METRIC_ROWS: tuple[tuple[str, str], ...] = (
     ("cases", "cases"),
     ("failed_runs", "failed runs"),
+    ("verified", "records verified"),
+    ("verified_incomplete", "verified, yet missing a stated primary endpoint or n"),
     ("trial_names_accuracy", "identity: trial names"),
     ("registry_ids_accuracy", "identity: registry ids"),
     ("n_total_accuracy", "identity: n total"),
@@ -66,7 +68,8 @@ VERIFIER_ROWS: tuple[tuple[str, str], ...] = (
 _ONE_DECIMAL = frozenset({"reading_grade", "summary_words", "seconds_per_article",
                           "seconds_total", "prompt_tokens_per_article",
                           "completion_tokens_per_article", "attempts_per_article"})
-_COUNTS = frozenset({"cases", "failed_runs", "results_via_safety", "unflagged_ungrounded",
+_COUNTS = frozenset({"cases", "failed_runs", "verified", "verified_incomplete",
+                     "results_via_safety", "unflagged_ungrounded",
                      "false_alarms", "trap_unrelated_findings", "spin_flags", "retries",
                      "gold_records", "faults"})
 
@@ -107,7 +110,8 @@ def columns(result: EvalResult) -> list[tuple[str, Metrics]]:
 
 _MARK = {True: "[green]✓[/green] ", False: "[red]✗[/red] ", None: ""}
 MIN_WIDTH = 120
-_STATUS = {"verified": "ok", "needs_review": "review", "failed": "[red]FAILED[/red]"}
+_STATUS = {"verified": "ok", "needs_review": "review", "not_a_trial": "no trial",
+           "failed": "[red]FAILED[/red]"}
 
 
 def print_tables(result: EvalResult, baseline: Baseline, console: Console) -> None:

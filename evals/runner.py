@@ -80,6 +80,7 @@ from evals.scorers import (
     score_summary,
     score_traps,
     score_verifier,
+    verified_incomplete,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -296,6 +297,7 @@ class CaseScore:
     primary_met: bool
     results: ResultsScore
     fields: FieldsScore
+    verified_incomplete: bool
     grounding: GroundingScore
     trap: TrapScore
     summary: SummaryScore | None
@@ -315,6 +317,8 @@ def score_case(case: Case, case_run: CaseRun) -> CaseScore:
         primary_met=primary_met_correct(record, case.gold),
         results=score_results(record, case.gold.get("results", []), comma),
         fields=score_fields(record, case.gold, case.kind, comma),
+        verified_incomplete=verified_incomplete(
+            "failed" if run.error or output is None else output.status, record, case.gold),
         grounding=score_grounding(record, checks, case.text, comma),
         trap=score_traps(case.trap_kinds, checks),
         summary=score_summary(output),
@@ -339,6 +343,8 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
     return {
         "cases": len(cases),
         "failed_runs": sum(1 for c in cases if c.status == "failed"),
+        "verified": sum(1 for c in cases if c.status == "verified"),
+        "verified_incomplete": sum(1 for c in cases if c.verified_incomplete),
         "trial_names_accuracy": _share(c.identity.trial_names for c in cases),
         "registry_ids_accuracy": _share(c.identity.registry_ids for c in cases),
         "n_total_accuracy": _share(c.identity.n_total for c in cases),

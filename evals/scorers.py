@@ -359,6 +359,16 @@ def _arm_found(arm: Mapping[str, Any], record: TrialRecord, comma_decimal: bool)
     return False
 
 
+def verified_incomplete(status: str, record: TrialRecord | None, gold: Mapping[str, Any]) -> bool:
+    """Called verified, yet without the primary endpoint or the number of patients the gold
+    (the article) states: the promise to the editor broken."""
+    if status != "verified" or record is None:
+        return False
+    return bool((gold.get("primary_endpoint") and not record.primary_endpoint)
+                or (gold.get("n_total") and record.n_total is None
+                    and not any(a.n for a in record.arms)))
+
+
 def score_fields(record: TrialRecord | None, gold: Mapping[str, Any], kind: str,
                  comma_decimal: bool = False) -> FieldsScore:
     arms = gold.get("arms", [])

@@ -65,9 +65,11 @@ def test_an_article_without_a_trial_is_a_valid_record(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case_by_id: Callable[[str], Case],
         capsys: pytest.CaptureFixture[str]) -> None:
     article = write_article(tmp_path, case_by_id("e13"))
-    assert run(monkeypatch, "digest", str(article), "--backend", "rules") == 0
+    # Not "verified" (exit 0): there is no trial for the word to vouch for.
+    assert run(monkeypatch, "digest", str(article), "--backend", "rules") == 1
     out = json.loads(capsys.readouterr().out)
     assert out["record"]["is_trial_report"] is False and out["record"]["results"] == []
+    assert out["status"] == "not_a_trial"
 
 
 def test_the_html_page_of_a_web_article(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -250,7 +250,7 @@ def test_markdown_flags_numbers_inline(quillon: Output) -> None:
     text = render_markdown(quillon)
     assert "0.41 ❌ the record says 0.41, the article says 2.3% here" in text
     assert "0.21 ⚠ P=0.21 does not agree with OR 1.44" in text
-    assert "**Status:** ⚠ needs review (3 errors, 2 warnings)" in text
+    assert "**Status:** ⚠ needs review (4 errors, 1 warning)" in text
     assert "**Backend:** rules (no model)" in text
 
 
@@ -258,7 +258,7 @@ def test_markdown_lists_findings_and_uncovered(quillon: Output) -> None:
     text = render_markdown(quillon)
     findings = text.split("## Findings (5)")[1]
     assert "❌ **error** `/results/9/estimate`" in findings
-    assert "⚠ **warning** `/results` (uncovered, record)" in findings
+    assert "❌ **error** `/results` (uncovered, record)" in findings
     missed = text.split("## The record missed")[1]
     assert "OR 1.52 (95% CI 1.17–1.98), P=0.002" in missed
     assert "(characters 1386–1421)" in missed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.anchor import anchor_record
-from agent.draft import DraftRecord, DraftResult
+from agent.draft import DraftArm, DraftRecord, DraftResult
 from agent.grounding import with_statuses
 from agent.report import Report
 from agent.schema import Number, Result, TrialRecord
@@ -24,13 +24,18 @@ CONSISTENCY = {"ci_order", "estimate_outside_ci", "ci_asymmetry", "p_ci_mismatch
                "rrr_hr_mismatch", "primary_met_mismatch", "primary_met_statement"}
 
 
+DEATH = DraftResult(endpoint="death", measure="HR", estimate="0.97", ci_lower="0.80",
+                    ci_upper="1.18", p="0.77", quote="(HR 0.97; 95% CI 0.80–1.18; P=0.77)")
+
+
 def record(**result: str | None) -> TrialRecord:
     fields = {"endpoint": "primary", "is_primary": True, "measure": "HR", "estimate": "0.70",
               "ci_lower": "0.58", "ci_upper": "0.85", "p": "<0.001",
               "quote": "(HR 0.70; 95% CI 0.58–0.85; P<0.001)"}
     fields.update(result)
     draft = DraftRecord(n_total="1,200", primary_endpoint_met="yes",
-                        results=[DraftResult.model_validate(fields)])
+                        arms=[DraftArm(label="drug", n="600"), DraftArm(label="placebo", n="600")],
+                        results=[DraftResult.model_validate(fields), DEATH])
     return anchor_record(draft, TEXT)
 
 
@@ -146,11 +151,14 @@ def test_a_p_not_printed_with_its_ci_is_a_doubt_not_an_error() -> None:
     assert not report.of_kind("p_ci_mismatch")
 
 
-def test_uncovered_tuples_are_listed() -> None:
-    report = verify(record(), TEXT)
+def test_uncovered_tuples_are_listed_as_errors() -> None:
+    rec = record()
+    rec.results = rec.results[:1]
+    report = verify(rec, TEXT)
     (missed,) = report.of_kind("uncovered")
     assert missed.text is not None and "0.97" in missed.text
     assert missed.span is not None and TEXT[slice(*missed.span)] == missed.text
+    assert missed.severity == "error" and report.status == "needs_review"
 
 
 def test_the_record_must_say_what_the_article_says_about_the_primary_endpoint() -> None:

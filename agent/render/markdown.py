@@ -24,7 +24,8 @@ from agent.schema import Number, TrialRecord
 
 _ICON: dict[str, str] = {"ok": "✓", "warning": "⚠", "error": "❌"}
 _STATUS_WORDS: dict[str, str] = {
-    "verified": "✅ verified", "needs_review": "⚠ needs review", "failed": "❌ failed",
+    "verified": "✅ verified", "needs_review": "⚠ needs review",
+    "not_a_trial": "ℹ not a trial report", "failed": "❌ failed",
 }
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 

@@ -29,7 +29,8 @@ from agent.schema import Number, Result, TrialRecord
 # ❌ is an emoji that many fonts lack; the page uses a symbol every system font has
 _ICON: dict[str, str] = {"ok": "✓", "warning": "⚠", "error": "✖"}
 _STATUS: dict[str, str] = {
-    "verified": "✓ verified", "needs_review": "⚠ needs review", "failed": "✖ failed",
+    "verified": "✓ verified", "needs_review": "⚠ needs review",
+    "not_a_trial": "ℹ not a trial report", "failed": "✖ failed",
 }
 _NONE = '<span class="none">—</span>'
 

@@ -30,6 +30,7 @@ a { color:#1d4ed8; }
 .status { font-weight:600; padding:3px 10px; border-radius:999px; }
 .status-verified { background:var(--ok-bg); color:var(--ok); }
 .status-needs_review { background:var(--warn-bg); color:var(--warn); }
+.status-not_a_trial { background:var(--warn-bg); color:var(--muted, #555); }
 .status-failed { background:var(--err-bg); color:var(--err); }
 .backend { color:var(--muted); }
 nav { display:flex; gap:16px; margin:12px 0; font-size:.9rem; }

@@ -116,6 +116,7 @@ __all__ = [
 _TRIAL_WORDS = re.compile(
     r"\brandomi[sz]ed\b|\brandomly\s+assigned|\bdouble[- ]blind|\bopen[- ]label|\bplacebo"
     r"|\bphase[\s-]?(?:I{1,3}|[1-4])\b|\benrolled\b|\bregistry\b|\bmeta-analysis\b|\bcohort\b"
+    r"|\bpre-?specified\s+(?:\w+\s+)?analys[ie]s|\bpost[- ]hoc\b|\bsecondary\s+analys[ie]s"
     r"|\brandomisiert|\bdoppelblind", re.I)
 
 
