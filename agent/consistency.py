@@ -55,6 +55,8 @@ class Stat:
     tuple_span: Span | None = None
     p_adjacent: bool = True
     texts: dict[str, str] = field(default_factory=dict)
+    non_inferiority: bool = False
+    """The article speaks of non-inferiority: an unlabelled P may be that test's."""
 
     @property
     def ratio(self) -> bool:
@@ -76,6 +78,8 @@ class Finding:
     doubt: bool = False
     key: Span | None = None
     """The article tuple the finding is about (for de-duplication)."""
+    origin: str | None = None
+    """Where the inconsistency lives, when the finding itself can tell."""
 
 
 def _written_token(token: Token | None) -> Written | None:
@@ -109,6 +113,7 @@ def stat_from_tuple(doc: Document, tup: StatTuple, pointer: str | None) -> Stat:
         texts={"estimate": tup.estimate.text if tup.estimate else "",
                "lower": ci.lower.text if ci else "", "upper": ci.upper.text if ci else "",
                "p": doc.text[p.span[0]:p.span[1]] if p else ""},
+        non_inferiority=speaks_of_non_inferiority(doc),
     )
 
 
@@ -134,7 +139,16 @@ def stat_from_result(doc: Document, result: Result, pointer: str) -> Stat:
                "lower": result.ci_lower.text if result.ci_lower else "",
                "upper": result.ci_upper.text if result.ci_upper else "",
                "p": result.p.text if result.p else ""},
+        non_inferiority=speaks_of_non_inferiority(doc),
     )
+
+
+_NON_INFERIORITY = re.compile(r"\bnon-?inferior|\bnicht-?unterlegen|\bnon-?infériorit"
+                              r"|\bno\s+inferior", re.I)
+
+
+def speaks_of_non_inferiority(doc: Document) -> bool:
+    return bool(_NON_INFERIORITY.search(doc.text, 0, doc.references_start or len(doc.text)))
 
 
 def _comparator(number: Number | None) -> str:
@@ -212,7 +226,8 @@ def _p_check(stat: Stat) -> Iterator[Finding]:
     reported = _p_words(stat.texts.get("p") or "", stat.p_comparator, p)
     message = (f"{reported} does not agree with {stat.measure} {stat.texts.get('estimate')} "
                f"({stat.level:g}% CI {stat.texts.get('lower')} to {stat.texts.get('upper')}): "
-               f"recomputed P ≈ {agreement.recomputed:.2g}; {agreement.reason}")
+               f"recomputed P ≈ {agreement.recomputed:.2g}; {agreement.reason}"
+               + _other_test(stat, p))
     if not stat.p_adjacent:
         yield Finding("p_ci_doubt", message + ". This P is not printed with this CI and may "
                       "belong to another analysis", stat.span, _sub(stat.pointer, "p"),
@@ -220,6 +235,22 @@ def _p_check(stat: Stat) -> Iterator[Finding]:
         return
     yield Finding("p_ci_mismatch", message, stat.span, _sub(stat.pointer, "p"),
                   key=stat.tuple_span)
+
+
+def _other_test(stat: Stat, p: Written) -> str:
+    """What test the unlabelled P would fit, when not the two-sided test of no difference."""
+    assert stat.estimate is not None and stat.lower is not None and stat.upper is not None
+    doubled = Written(p.value * 2, p.decimals)
+    two_sided = p_agrees_with_ci(doubled, stat.p_comparator, stat.estimate, stat.lower,
+                                 stat.upper, ratio=stat.ratio, level=stat.level)
+    if two_sided is not None and two_sided.agrees:
+        return (". It fits a one-sided test (two-sided P would be about twice it): if the P "
+                "is one-sided, the article should say so")
+    if stat.non_inferiority and crosses_null(stat.lower, stat.upper, ratio=stat.ratio) and (
+            p.value < 1 - stat.level / 100):
+        return (". The article speaks of non-inferiority: this P may test non-inferiority, "
+                "not a difference, and is printed without that label")
+    return ""
 
 
 def _p_words(written: str, comparator: str, p: Written) -> str:
@@ -359,9 +390,23 @@ def arm_sum(doc: Document, record: TrialRecord) -> Iterator[Finding]:
     summed = sum(s.value for s in sizes if s is not None)
     if abs(summed - total.value) > 0.5:
         parts = " + ".join(a.n.text for a in record.arms if a.n is not None)
+        # The article states the total its arms add up to: the record picked a wrong number.
+        stated = _stated_count(doc, summed)
+        origin = "record" if stated is not None else "article"
+        where = (f"; the article gives {doc.text[stated.start:stated.end]} at character "
+                 f"{stated.start}" if stated is not None else "")
         yield Finding("arm_sum_mismatch", f"the arms add up to {parts} = {summed:,.0f}, but the "
-                      f"total is {record.n_total.text}", record.n_total.span, "/n_total",
-                      text=record.n_total.text, key=record.n_total.span)
+                      f"total is {record.n_total.text}{where}", record.n_total.span, "/n_total",
+                      text=record.n_total.text, key=record.n_total.span, origin=origin)
+
+
+def _stated_count(doc: Document, value: float) -> Token | None:
+    """A whole number of patients in the article's body equal to `value`."""
+    for t in doc.tokens:
+        if (not t.percent and t.decimals == 0 and abs(float(t.value) - value) < 0.5
+                and doc.role(t) in ("n", "count") and not doc.in_references(t.start)):
+            return t
+    return None
 
 
 def percent_denominators(doc: Document, record: TrialRecord) -> Iterator[Finding]:

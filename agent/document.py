@@ -548,7 +548,8 @@ def _context_role(doc: Document, t: Token) -> Role:
         return "dose"
     if _TIME_AFTER.match(after):
         return "time"
-    if t.decimals == 0 and 1900 <= t.value <= 2100 and (
+    # '2,0NN patients' is a count: a year is written as four bare digits.
+    if t.decimals == 0 and 1900 <= t.value <= 2100 and t.text.isdigit() and (
         _YEAR_CONTEXT.search(before) or not _PEOPLE.match(after)
     ):
         return "year"

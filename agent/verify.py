@@ -86,7 +86,7 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
         if f.key is not None and (f.kind, f.key) in seen:
             continue
         if _all_grounded(_scope(f), record, grounded):
-            checks.append(to_check(f, "article"))
+            checks.append(to_check(f, f.origin or "article"))
     for f in primary_met(doc, record):
         if any(k in ("significance_claim_ci_crosses_null", "p_ci_mismatch") for k, _ in seen):
             origin = "article"
