@@ -96,8 +96,7 @@ def anchor_result(doc: Document, draft: DraftResult) -> Result:
     return Result(
         endpoint=draft.endpoint, is_primary=draft.is_primary, measure=draft.measure,
         estimate=locate(doc, draft.estimate, "estimate", within),
-        ci_level=(locate(doc, _level_text(draft.ci_level), "ci_level", within)
-                  if draft.ci_level else _level_in(doc, within)),
+        ci_level=_level(doc, draft.ci_level, within),
         ci_lower=locate(doc, draft.ci_lower, "ci_lower", within),
         ci_upper=locate(doc, draft.ci_upper, "ci_upper", within),
         p=locate(doc, draft.p, "p", within),
@@ -105,6 +104,19 @@ def anchor_result(doc: Document, draft: DraftResult) -> Result:
         n=locate(doc, draft.n, "n", None),
         comparison=draft.comparison, trial=draft.trial, quote=quote,
     )
+
+
+def _level(doc: Document, raw: str | None, within: Span | None) -> Number | None:
+    """The CI level: '95%' as printed; else the level the quote prints in words ('95 percent
+    confidence interval'), when it is the same value."""
+    if not raw:
+        return _level_in(doc, within)
+    located = locate(doc, _level_text(raw), "ci_level", within)
+    if located is not None and located.span is None:
+        printed = _level_in(doc, within)
+        if printed is not None and printed.value == located.value:
+            return printed
+    return located
 
 
 def _level_in(doc: Document, within: Span | None) -> Number | None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from agent.document import Document
+from agent.grounding import cited_numbers
 from agent.report import Check
 from agent.schema import Span, TrialRecord
 
@@ -60,7 +61,7 @@ def missing(doc: Document, record: TrialRecord) -> Iterator[Check]:
         yield from _first(doc, _ARMS_STATED, "/arms", "missing_arms",
                           "the article names the arms ({quote}); the record has none")
     if not record.safety and not any(_SAFETY_STATED.search(r.endpoint) for r in record.results):
-        yield from _safety(doc)
+        yield from _safety(doc, record)
 
 
 def _body(doc: Document) -> Iterator[Span]:
@@ -78,10 +79,14 @@ def _first(doc: Document, regex: re.Pattern[str], field: str, kind: str, message
             return
 
 
-def _safety(doc: Document) -> Iterator[Check]:
+def _safety(doc: Document, record: TrialRecord) -> Iterator[Check]:
     """A safety finding with a figure: a sentence about harm that holds a percentage or a
-    count of patients."""
+    count of patients, none of whose numbers the record cites (a record may file the event
+    among its results)."""
+    cited = [c.number.span for c in cited_numbers(record) if c.number.span]
     for start, end in _body(doc):
+        if any(start <= s < end for s, _ in cited):
+            continue
         m = _SAFETY_STATED.search(doc.text, start, end)
         if m and any(t.percent or doc.role(t) in ("n", "count") for t in doc.tokens_in(start, end)
                      if doc.role(t) not in ("p", "ci_lower", "ci_upper", "ci_level")):

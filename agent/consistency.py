@@ -36,6 +36,9 @@ from agent.stats import (
 UNCHECKED_P = frozenset({"interaction", "trend", "heterogeneity", "non-inferiority"})
 # Beyond this share of its half-width from the CI's centre, an estimate is flagged as off-centre.
 ASYMMETRY_LIMIT = 0.35
+# Within this share of the half-width from the CI's plain centre, a ratio's CI is taken as
+# computed on the ratio scale.
+LINEAR_CENTRE = 0.02
 
 
 @dataclass
@@ -204,6 +207,11 @@ def _ci_checks(stat: Stat) -> Iterator[Finding]:
         return
     if stat.has_null:
         offset = centre_offset(est, lo, hi, ratio=stat.ratio)
+        # A ratio at the plain centre of its CI had the CI computed on the ratio scale: another
+        # method, not a wrong digit.
+        linear = centre_offset(est, lo, hi, ratio=False) if stat.ratio else None
+        if linear is not None and linear <= LINEAR_CENTRE:
+            return
         if offset is not None and offset > ASYMMETRY_LIMIT:
             scale = "on the log scale " if stat.ratio else ""
             yield Finding("ci_asymmetry",
@@ -363,10 +371,22 @@ def _ratio_tuple_near(doc: Document, pos: int) -> StatTuple | None:
     if same:
         before = [t for t in same if t.span[0] <= pos]
         return before[-1] if before else same[0]
+    # The sentence before, unless this one turns to another comparison ('However, in the
+    # other subgroup ... a 20% reduction') or the ratio there is no
+    # reduction at all: a phrase of its own, with nothing printed to check it against.
+    if _CONTRAST.match(doc.text, sentence[0], sentence[1]):
+        return None
     previous = [t for t in ratios if t.span[1] <= sentence[0]]
     if previous and doc.sentence_of(previous[-1].span[0]) == _previous_sentence(doc, sentence):
-        return previous[-1]
+        tup = previous[-1]
+        if tup.estimate is not None and tup.estimate.value < 1:
+            return tup
     return None
+
+
+_CONTRAST = re.compile(r"\s*(?:However|But|In\s+contrast|Conversely|By\s+contrast|Whereas|Among"
+                       r"|For\s+(?:those|patients|people|participants)|In\s+(?:those|patients"
+                       r"|the\s+subgroup))\b", re.I)
 
 
 def _previous_sentence(doc: Document, sentence: Span) -> Span | None:
@@ -439,6 +459,9 @@ def _arm_n(record: TrialRecord, arm: str | None) -> Number | None:
 
 
 def record_rrr(doc: Document, record: TrialRecord) -> Iterator[Finding]:
+    """A reduction the record pairs with a ratio (same endpoint, or both primary) must be about
+    1 − ratio. The pairing is the record's: where the article's own words pair them, the same
+    finding comes from `rrr_phrases` about the article."""
     for i, result in enumerate(record.results):
         if result.measure != "RRR" or result.estimate is None:
             continue
@@ -453,7 +476,7 @@ def record_rrr(doc: Document, record: TrialRecord) -> Iterator[Finding]:
                           f"{ratio.estimate.text} (1 − ratio = {100 * (1 - r.value):.0f}%)",
                           result.estimate.span, f"/results/{i}/estimate",
                           text=result.estimate.text,
-                          key=tuple_span_of(doc, ratio))
+                          key=tuple_span_of(doc, ratio), origin="record")
 
 
 def tuple_span_of(doc: Document, result: Result) -> Span | None:

@@ -57,7 +57,8 @@ _MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _CI_LABEL = re.compile(
-    r"(?P<level>\d{2}(?:[.·]\d+)?)\s?%\s?-?\s?(?:CI|Cl|KI|IC|CrI|confidence interval|"
+    r"(?P<level>\d{2}(?:[.·]\d+)?)(?:\s?%|[\s-]per\s?cent)\s?-?\s?(?:CI|Cl|KI|IC|CrI"
+    r"|confidence interval|"
     r"credible interval|Konfidenzintervall)\b"
     r"|\b(?:CI|Cl)\s?(?P<level2>\d{2})\s?%"
 )

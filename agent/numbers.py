@@ -114,7 +114,9 @@ def comma_decimal_locale(text: str) -> bool:
     commas = len(re.findall(r"(?<![\d.,])\d{1,3},\d{1,2}(?![\d.,])", text))
     if not commas:
         return False
-    dots = len(re.findall(r"(?<![\d.,])\d+\.\d+(?![\d,])", text))
+    # 'NN.000 Teilnehmer' may be a German thousands dot: a dot before exactly three digits
+    # says nothing either way.
+    dots = len(re.findall(r"(?<![\d.,])\d+\.(?!\d{3}(?![\d,]))\d+(?![\d,])", text))
     return commas > dots
 
 

@@ -196,3 +196,21 @@ def test_roles() -> None:
     assert roles["26"] == "time"
     assert roles["14.2%"] == "percent"
     assert roles["2025"] == "year"
+
+
+def test_a_ci_level_in_words_is_a_ci() -> None:
+    from agent.document import analyse
+
+    doc = analyse("Deaths were fewer (hazard ratio for death, 0.91; 95 percent "
+                  "confidence interval, 0.75 to 1.10; P = 0.33).")
+    (tup,) = doc.tuples
+    assert tup.measure == "HR" and tup.estimate is not None and tup.estimate.text == "0.91"
+    assert tup.ci is not None and (tup.ci.lower.text, tup.ci.upper.text) == ("0.75", "1.10")
+    assert tup.ci.level is not None and tup.ci.level.text == "95"
+
+
+def test_a_thousands_dot_does_not_outvote_decimal_commas() -> None:
+    from agent.numbers import comma_decimal_locale
+
+    assert comma_decimal_locale("Über 28.000 Teilnehmer; 14,1% versus 19,7% (3.200 Abstracts)")
+    assert not comma_decimal_locale("HR 0.84 (95% CI 0.66 to 1.07) in 2.315 patients; 1,5 mg")
