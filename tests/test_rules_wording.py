@@ -137,3 +137,34 @@ def test_significance_of_a_secondary_endpoint_is_not_met() -> None:
     text = ("The PALOMAR trial\n\nThe primary endpoint was sustained remission. Secondary "
             "endpoints showed a significantly lower steroid dose (P<0.001).")
     assert extract_draft(text).primary_endpoint_met == "not_stated"
+
+
+# -- endpoint labels far from their values -----------------------------------------------------
+
+def _labels(text: str) -> list[tuple[str, str | None]]:
+    from agent.rules import extract_draft
+
+    draft = extract_draft(text)
+    return [(r.endpoint, r.estimate) for r in draft.results] + [
+        (s.event, s.value) for s in draft.safety]
+
+
+def test_a_bullet_value_takes_the_list_item_above_it() -> None:
+    text = ("KESTREL-9 Trial\n\nPrimary Outcomes:\n\n1. Major bleeding events %\n"
+            "• Drug A: 3.12%\n• Drug B: 3.90%\n• HR: 0.80, 95% CI: 0.62-1.03 (P = 0.08)\n")
+    assert ("Major bleeding events", "0.80") in _labels(text)
+
+
+def test_a_sentence_opening_with_its_source_takes_the_endpoint_term() -> None:
+    text = ("Highlights\n\nData from the phase 2 KESTREL-9 trial (NCT01234567) showed that the "
+            "5-year event-free survival rates were 90.3% and 92.6% (HR, 1.21; 95% CI, 0.58-2.52; "
+            "P = .61).\n")
+    labels = dict((v, e) for e, v in _labels(text))
+    assert labels["1.21"].startswith("event-free survival")
+
+
+def test_an_abbreviation_the_article_defines_names_its_endpoint() -> None:
+    text = ("KESTREL-9\n\nParticipants on the device achieved a 10.8% (95% CI, 8.1-13.5; "
+            "P <.001) higher time in target range overnight (TIRo) compared with usual care."
+            "\n")
+    assert any("time in target range" in e for e, v in _labels(text) if v == "10.8%")

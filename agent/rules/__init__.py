@@ -31,8 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from agent.document import analyse
-from agent.draft import DraftRecord
+from agent.document import Document, analyse
+from agent.draft import DraftRecord, DraftResult, DraftSafety
 from agent.rules.arms import find_arms, find_n_total
 from agent.rules.design import design_of
 from agent.rules.endpoints import (
@@ -43,6 +43,7 @@ from agent.rules.endpoints import (
     timepoint_in,
 )
 from agent.rules.identity import GENERIC_ACRONYMS, TrialNames, find_trial_names, registry_ids
+from agent.rules.labels import label_near, weak_label
 from agent.rules.layout import (
     Layout,
     Section,
@@ -135,6 +136,7 @@ def extract_draft(text: str) -> DraftRecord:
     per_arm, safety = arm_results(ctx, stats)
     results += per_arm
     results.sort(key=lambda r: text.find(r.quote))
+    _name_unnamed(doc, results, safety)
     presenter, congress = presenter_and_congress(text, layout, trials.roundup)
     design = design_of(doc, layout, arms)
     # `or`, not `body_end`: a reference list at offset 0 leaves the whole body to search.
@@ -159,6 +161,29 @@ def extract_draft(text: str) -> DraftRecord:
         safety=safety if is_trial else [],
         conclusion=conclusion(doc, layout),
     )
+
+
+def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftSafety]) -> None:
+    """Results and safety findings whose own clause named no endpoint take the endpoint term
+    nearest to their value (`labels.label_near`)."""
+    for result in results:
+        better = _better_label(doc, result.endpoint, result.estimate, result.quote)
+        if better:
+            result.endpoint = better
+    for finding in safety:
+        better = _better_label(doc, finding.event, finding.value, finding.quote)
+        if better:
+            finding.event = better
+
+
+def _better_label(doc: Document, label: str, value: str | None, quote: str | None) -> str | None:
+    if not (label == UNNAMED or weak_label(label)) or not quote or not value:
+        return None
+    at = doc.text.find(quote)
+    pos = doc.text.find(value, max(at, 0))
+    if at < 0 or pos < 0:
+        return None
+    return label_near(doc, (pos, pos + len(value)), UNNAMED)
 
 
 def iter_numbers(draft: DraftRecord) -> Iterable[str]:

@@ -1,0 +1,100 @@
+"""Endpoint labels for results the clause-reading in `endpoints` could not name.
+
+Congress pages often print a value far from the words that name it: a list item above a
+bullet ('1. <endpoint> %' over '• <drug>: X%'), a '..., respectively' clause, a
+sentence that opens with the source ('Data from the phase 2 X trial showed ...') or with the
+speaker ('according to Prof. Y'). Such a result gets the endpoint term the article uses nearest
+to its value: a term of the field's vocabulary (survival, response, remission, bleeding ...) or
+one the article defines with an abbreviation ('<endpoint words> (<ABBR>)'), or the
+list item it stands under.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.document import Document
+from agent.schema import Span
+
+# The head nouns congress news uses for endpoints, across specialties.
+_TERMS = (
+    r"(?:(?:progression|event|disease|invasive\s+disease|metastasis|relapse|recurrence|"
+    r"distant\s+metastasis|leukemia|lymphoma)[- ]free\s+survival(?:\s+rates?)?"
+    r"|overall\s+survival|survival\s+rates?|objective\s+response(?:\s+rates?)?"
+    r"|(?:complete|overall|partial|major\s+molecular|pathologic(?:al)?\s+complete)\s+"
+    r"(?:response|remission)(?:\s+rates?)?|disease\s+control(?:\s+rates?)?"
+    r"|(?:clinical|endoscopic|sustained|complete)\s+remission|remission"
+    r"|(?:annuali[sz]ed\s+)?(?:relapse|exacerbation)\s+rates?|exacerbations?"
+    r"|(?:all-cause\s+|cardiovascular\s+|CV\s+)?(?:mortality|death)"
+    r"|(?:ischa?emic\s+|haemorrhagic\s+|hemorrhagic\s+)?stroke|myocardial\s+infarction"
+    r"|(?:major\s+|clinically\s+relevant\s+)?bleeding(?:\s+events?)?"
+    r"|(?:heart\s+failure\s+)?hospitali[sz]ations?|time\s+in\s+range|time\s+(?:above|below)\s+range"
+    r"|mean\s+glucose|weight\s+loss|body\s+weight|HbA1c|LDL[- ]C(?:holesterol)?"
+    r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
+    r"|(?:serious\s+|treatment-related\s+|grade\s+[345]\s+)?adverse\s+events?"
+    r"|discontinuation|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
+    r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1)"
+)
+_TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
+# '(<ABBR>)' after '<endpoint words>': an endpoint the article names and shortens.
+_DEFINED = re.compile(r"(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\((?P<short>[A-Za-z]"
+                      r"[A-Za-z0-9-]{1,9})\)")
+_WEAK = re.compile(
+    r"^(?:respectively|additionally|according\s+to|data\s+from|as\s+compared|compared"
+    r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
+    r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s", re.I)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"
+                        r"(?P<label>[A-Za-z][^:\n\d]{2,80}?)[ \t]*%?[ \t]*$")
+_BULLET_VALUE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")
+
+
+def weak_label(label: str) -> bool:
+    """A label that names no endpoint: a placeholder, a connective, a source or a speaker."""
+    return bool(_WEAK.search(label.strip())) and not _TERM.search(label)
+
+
+def label_near(doc: Document, value: Span, unnamed: str) -> str | None:
+    """The endpoint term nearest before the value in its sentence, else after it; else the
+    list item the value stands under."""
+    sentence = doc.sentence_of(value[0])
+    before = list(_terms_in(doc, sentence[0], value[0]))
+    if before:
+        return before[-1]
+    after = list(_terms_in(doc, value[1], sentence[1]))
+    if after:
+        return after[0]
+    return _list_item_above(doc.text, value[0], unnamed)
+
+
+def _terms_in(doc: Document, start: int, end: int) -> list[str]:
+    defined = {m.group("short"): m.group("long") for m in _DEFINED.finditer(doc.text)}
+    found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _TERM.finditer(doc.text,
+                                                                                    start, end)]
+    for short, long in defined.items():
+        for m in re.finditer(r"(?<![\w-])" + re.escape(short) + r"(?![\w-])", doc.text[start:end]):
+            found.append((start + m.start(), f"{long} ({short})"))
+        for m in re.finditer(re.escape(long), doc.text[start:end]):
+            found.append((start + m.start(), f"{long} ({short})"))
+    return [term for _, term in sorted(found)]
+
+
+def _list_item_above(text: str, pos: int, unnamed: str) -> str | None:
+    """'1. <endpoint> %' over '• <drug>: X%': the item a bullet belongs to."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not _BULLET_VALUE.match(text, line_start):
+        return None
+    cursor = line_start - 1
+    for _ in range(8):
+        if cursor <= 0:
+            return None
+        start = text.rfind("\n", 0, cursor) + 1
+        line = text[start:cursor]
+        cursor = start - 1
+        if not line.strip() or _BULLET_VALUE.match(line):
+            continue
+        item = _LIST_ITEM.match(line)
+        if item and not line.rstrip().endswith(":"):
+            label = item.group("label").strip()
+            return label if label and label != unnamed else None
+        return None
+    return None
