@@ -168,3 +168,28 @@ def test_an_abbreviation_the_article_defines_names_its_endpoint() -> None:
             "P <.001) higher time in target range overnight (TIRo) compared with usual care."
             "\n")
     assert any("time in target range" in e for e, v in _labels(text) if v == "10.8%")
+
+
+# -- arms and per-arm values --------------------------------------------------------------------
+
+def test_respectively_with_fewer_values_than_arms_follows_the_arms_named() -> None:
+    from agent.rules import extract_draft
+
+    text = ("MERIDIAN-GCA\n\nPatients received drug 7.5 mg (n=110), drug 15 mg (n=205), or "
+            "placebo (n=114) once daily. More participants in the drug 15 mg group achieved "
+            "sustained remission versus placebo at week 52: 44.4% and 28.1%, respectively "
+            "(P=0.002).\n")
+    values = [(r.arm, r.estimate, r.n) for r in extract_draft(text).results]
+    assert values == [("drug 15 mg", "44.4%", "205"), ("placebo", "28.1%", "114")]
+
+
+def test_the_denominators_of_per_arm_counts_are_the_arm_sizes() -> None:
+    from agent.rules import extract_draft
+
+    text = ("LANTERN-CKD\n\nWe analysed those who received a dose (n=806). Hyperkalaemia "
+            "occurred in 113 (14.0%) patients: 51/275 (18.5%) lirenone, 39/271 (14.4%) COMBO, "
+            "and 24/269 (8.9%) gliflozin with few discontinuations.\n")
+    draft = extract_draft(text)
+    assert [(a.label, a.n) for a in draft.arms] == [
+        ("lirenone", "275"), ("COMBO", "271"), ("gliflozin", "269")]
+    assert draft.n_total == "806"

@@ -25,7 +25,8 @@ def find_arms(doc: Document, layout: Layout) -> list[DraftArm]:
     in one candidate sentence."""
     sentences = candidate_sentences(doc, layout)
     finders: tuple[Callable[[Document, Span], list[DraftArm]], ...] = (
-        _arms_with_n_equals, _arms_listed_with_counts, _arms_by_dose, _arms_without_n)
+        _arms_with_n_equals, _arms_listed_with_counts, _arms_by_dose, _arms_without_n,
+        _arms_from_fractions)
     for finder in finders:
         for sentence in sentences:
             arms = finder(doc, sentence)
@@ -173,6 +174,26 @@ def _arms_without_n(doc: Document, sentence: Span) -> list[DraftArm]:
     if all(labels) and len(set(labels)) == len(labels):
         return [DraftArm(label=label) for label in labels]
     return []
+
+
+_FRACTION_ARM = re.compile(
+    r"(?<![\d/.,])\d+\s?/\s?(?P<n>" + NUM + r")\s*\(\s*\d+(?:[.,]\d+)?\s?%\s*\)\s+"
+    r"(?:(?:on|with|in|for)\s+(?:the\s+)?)?(?P<label>[A-Za-z][\w+-]*(?:\s+[A-Za-z][\w+-]*){0,3}?)"
+    r"(?=\s*(?:,|;|\.|$)|\s+(?:and|with|vs\.?|versus|group|arm)\b)")
+
+
+def _arms_from_fractions(doc: Document, sentence: Span) -> list[DraftArm]:
+    """'k/N (p%) <drug A>, k/M (p%) <combination>, and k/L (p%) <drug B>': the denominators
+    of a per-arm count are the arms' sizes."""
+    arms: list[DraftArm] = []
+    for m in _FRACTION_ARM.finditer(doc.text, *sentence):
+        token = count_text(doc, m.start("n"), m.end("n"))
+        label = _clean_label(m.group("label"))
+        if token is None or not label or label.lower() in ("patients", "participants"):
+            return []
+        arms.append(DraftArm(label=label, n=token))
+    labels = [a.label.lower() for a in arms]
+    return arms if len(set(labels)) == len(labels) else []
 
 
 # --- sample size ---------------------------------------------------------------------------------

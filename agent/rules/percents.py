@@ -358,7 +358,12 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
 def _fill_by_order(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Span,
                    refs: list[Ref], matched: list[int | None]) -> None:
     """'A% and B% of patients, respectively', '(A% vs B%)': arms in the order listed."""
-    if not arms or len(run) != len(arms) or len(run) < 2:
+    if not arms or len(run) < 2:
+        return
+    if len(run) < len(arms):
+        _fill_by_mention(doc, run, arms, sentence, matched)
+        return
+    if len(run) != len(arms):
         return
     respectively = "respectively" in doc.text[sentence[0]:sentence[1]]
     group_refs = all(re.search(r"\b(?:group|arm)\b", r.words) for r in refs)
@@ -371,6 +376,23 @@ def _fill_by_order(doc: Document, run: list[Token], arms: list[DraftArm], senten
     free = [i for i in range(len(arms)) if i not in matched]
     if len(free) == 1 and matched.count(None) == 1:
         matched[matched.index(None)] = free[0]
+
+
+def _fill_by_mention(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Span,
+                     matched: list[int | None]) -> None:
+    """'... in the 15 mg group achieved remission versus placebo: X% and Y%, respectively':
+    fewer values than arms, in the order the sentence names the arms."""
+    if "respectively" not in doc.text[run[-1].end:sentence[1]] or any(
+            m is not None for m in matched):
+        return
+    prefix = doc.text[sentence[0]:run[0].start]
+    order: list[int] = []
+    for part in re.split(r"\b(?:versus|vs\.?|and|or|compared\s+with|than|with)\b|[,;]", prefix):
+        m = _match_arm(part, arms)
+        if m is not None and m not in order:
+            order.append(m)
+    if len(order) == len(run):
+        matched[:] = order
 
 
 def _ref_label(ref: str) -> str | None:
