@@ -8,7 +8,7 @@ and the value the parser reads *at that span*. What the model wrote is kept only
 
 from __future__ import annotations
 
-from agent.document import Document, Role, analyse
+from agent.document import Document, Role, analyse, direction_at
 from agent.draft import DraftRecord, DraftResult, DraftSafety
 from agent.numbers import Token, matching_tokens, parse_number
 from agent.schema import Arm, Design, Number, Quote, Result, SafetyFinding, Span, TrialRecord
@@ -70,7 +70,7 @@ def _candidates(doc: Document, raw: str, window: Span) -> list[Token]:
 
 def _pick(doc: Document, tokens: list[Token], field: str, unique_only: bool = False
           ) -> Token | None:
-    tokens = [t for t in tokens if not doc.in_references(t.start)]
+    tokens = [t for t in tokens if not doc.outside_body(t.start)]
     if not tokens:
         return None
     roles = FIELD_ROLES.get(field, ())
@@ -93,7 +93,7 @@ def locate_quote(doc: Document, quote: str | None) -> Quote | None:
 def anchor_result(doc: Document, draft: DraftResult) -> Result:
     quote = locate_quote(doc, draft.quote)
     within = quote.span if quote else None
-    return Result(
+    result = Result(
         endpoint=draft.endpoint, is_primary=draft.is_primary, measure=draft.measure,
         estimate=locate(doc, draft.estimate, "estimate", within),
         ci_level=_level(doc, draft.ci_level, within),
@@ -104,6 +104,9 @@ def anchor_result(doc: Document, draft: DraftResult) -> Result:
         n=locate(doc, draft.n, "n", None),
         comparison=draft.comparison, trial=draft.trial, quote=quote,
     )
+    if result.estimate is not None and result.estimate.span is not None:
+        result.direction = direction_at(doc.text, *result.estimate.span)
+    return result
 
 
 def _level(doc: Document, raw: str | None, within: Span | None) -> Number | None:

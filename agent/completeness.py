@@ -66,7 +66,7 @@ def missing(doc: Document, record: TrialRecord) -> Iterator[Check]:
 
 def _body(doc: Document) -> Iterator[Span]:
     for span in doc.sentences:
-        if not doc.in_references(span[0]) and not doc.in_injection(span[0]):
+        if not doc.outside_body(span[0]) and not doc.in_injection(span[0]):
             yield span
 
 

@@ -151,7 +151,7 @@ _NON_INFERIORITY = re.compile(r"\bnon-?inferior|\bnicht-?unterlegen|\bnon-?infé
 
 
 def speaks_of_non_inferiority(doc: Document) -> bool:
-    return bool(_NON_INFERIORITY.search(doc.text, 0, doc.references_start or len(doc.text)))
+    return bool(_NON_INFERIORITY.search(doc.text, doc.body_start, doc.body_end))
 
 
 def _comparator(number: Number | None) -> str:
@@ -424,7 +424,7 @@ def _stated_count(doc: Document, value: float) -> Token | None:
     """A whole number of patients in the article's body equal to `value`."""
     for t in doc.tokens:
         if (not t.percent and t.decimals == 0 and abs(float(t.value) - value) < 0.5
-                and doc.role(t) in ("n", "count") and not doc.in_references(t.start)):
+                and doc.role(t) in ("n", "count") and not doc.outside_body(t.start)):
             return t
     return None
 

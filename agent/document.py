@@ -20,6 +20,8 @@ from agent.numbers import (
     comma_decimal_locale,
     tokenize,
 )
+from agent.pagetext import read_page
+from agent.schema import Direction
 
 Role = Literal[
     "estimate", "ci_level", "ci_lower", "ci_upper", "p", "n", "percent", "dose", "time",
@@ -168,6 +170,11 @@ class Document:
     roles: dict[int, Role] = field(default_factory=dict)
     """Token start offset -> role."""
     references_start: int | None = None
+    body_start: int = 0
+    """Where the article starts on a copied page: its headline, else its first paragraph."""
+    body_end: int = 0
+    """Where the article ends: its reference list, or the page's trailer ('Related articles',
+    'Next article', a copyright line), whichever comes first; else the end of the text."""
     injection_spans: list[tuple[int, int]] = field(default_factory=list)
     damaged_spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -189,8 +196,9 @@ class Document:
     def role(self, token: Token) -> Role:
         return self.roles.get(token.start, "other")
 
-    def in_references(self, pos: int) -> bool:
-        return self.references_start is not None and pos >= self.references_start
+    def outside_body(self, pos: int) -> bool:
+        """In the page's furniture or the reference list: never a result of the article."""
+        return pos < self.body_start or pos >= self.body_end
 
     def in_injection(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.injection_spans)
@@ -274,6 +282,28 @@ def negated(sentence: str) -> bool:
     return bool(_NEGATION.search(sentence))
 
 
+_FELL = (r"fell|fallen|dropped|declined|decreased|reduced|lowered|shrank|sank|went\s+down"
+         r"|sanken?|sank|gesunken|reduziert")
+_ROSE = r"rose|risen|increased|grew|climbed|went\s+up|stiegen?|gestiegen|erhöht"
+_DIRECTION_BEFORE = re.compile(
+    r"\b(?:(?P<down>" + _FELL + r")|(?P<up>" + _ROSE + r"))\s+(?:by\s+|um\s+)?(?:about\s+|"
+    r"approximately\s+|nearly\s+|almost\s+|some\s+|an?\s+(?:average|mean|median)\s+of\s+)?$",
+    re.I)
+_DIRECTION_AFTER = re.compile(
+    r"^\s?(?:(?:relative\s+|absolute\s+)?(?P<down>reduction|decrease|decline|drop|fall|lower"
+    r"|fewer|less)|(?P<up>increase|rise|gain|higher|more))\b", re.I)
+
+
+def direction_at(text: str, start: int, end: int) -> Direction | None:
+    """'fell by X%', 'a X% reduction', 'rose by X%': the change the words around a
+    value state, or None."""
+    before = _DIRECTION_BEFORE.search(text[max(0, start - 40):start])
+    m = before or _DIRECTION_AFTER.match(text[end:end + 30])
+    if m is None:
+        return None
+    return "decrease" if m.group("down") else "increase"
+
+
 @lru_cache(maxsize=32)
 def analyse(text: str) -> Document:
     comma = comma_decimal_locale(text)
@@ -281,6 +311,9 @@ def analyse(text: str) -> Document:
     doc = Document(text, comma, tokens, split_sentences(text), [], [], [])
     refs = list(_REFERENCES.finditer(text))
     doc.references_start = refs[-1].start() if refs else None
+    page = read_page(text)
+    doc.body_start = page.headline[0] if page.headline else page.body_start
+    doc.body_end = min(page.body_end, refs[-1].start() if refs else len(text))
     doc.injection_spans = _injections(doc)
     doc.damaged_spans = _damage(text)
     doc.p_values = _p_values(doc)
@@ -477,7 +510,7 @@ def _tuples_without_ci(doc: Document, used: set[int]) -> list[StatTuple]:
             continue
         for m in regex.finditer(text):
             for token in _numbers_after_measure(doc, m.end()):
-                if token.start in used or doc.in_references(token.start):
+                if token.start in used or doc.outside_body(token.start):
                     continue
                 sentence = doc.sentence_of(token.start)
                 p = _p_after(doc, token.end, sentence[1])
@@ -533,7 +566,7 @@ def _roles(doc: Document) -> dict[int, Role]:
 
 def _context_role(doc: Document, t: Token) -> Role:
     text = doc.text
-    if doc.in_references(t.start):
+    if doc.outside_body(t.start):
         return "reference"
     if t.kind == "ratio":
         return "allocation"

@@ -106,7 +106,7 @@ def _role_and_context(doc: Document, cited: Cited, token: Token,
         return _check(cited, "mismatch", "error", token.span,
                       f"{token.text} stands in text that reads as an instruction to the model, "
                       "not as a reported result", kind="injection")
-    if doc.in_references(token.start):
+    if doc.outside_body(token.start):
         return _check(cited, "mismatch", "error", token.span,
                       f"{token.text} is cited from the reference list")
     if token.damaged or doc.is_damaged(token.start - 4, token.end + 4):
@@ -128,7 +128,7 @@ def _ground_without_span(doc: Document, cited: Cited, value: Decimal) -> Check:
     text = cited.number.text
     tokens = [t for t in doc.tokens
               if t in set(matching_tokens(doc.text, text, doc.comma_decimal))
-              and not doc.in_references(t.start)]
+              and not doc.outside_body(t.start)]
     if cited.within is not None:
         local = [t for t in tokens if cited.within[0] <= t.start < cited.within[1]]
         if local:

@@ -26,6 +26,7 @@ DIFFERENCE_MEASURES: frozenset[str] = frozenset(
 GroundStatus = Literal["grounded", "not_found", "mismatch", "ambiguous"]
 Comparator = Literal["=", "<", "<=", ">", ">="]
 PrimaryMet = Literal["yes", "no", "not_stated"]
+Direction = Literal["increase", "decrease"]
 
 
 class Model(BaseModel):
@@ -97,6 +98,9 @@ class Result(Model):
     comparison: str | None = None
     trial: str | None = None
     quote: Quote | None = None
+    direction: Direction | None = Field(
+        default=None, description="What the article's words say the value did ('fell by "
+        "X%': decrease), read from the text next to the estimate, never from a model.")
 
 
 class SafetyFinding(Model):

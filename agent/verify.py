@@ -57,7 +57,7 @@ def result_pointers(doc: Document, record: TrialRecord) -> dict[Span, str]:
 def article_findings(doc: Document, pointers: dict[Span, str]) -> list[Finding]:
     findings: list[Finding] = []
     for tup in doc.tuples:
-        if doc.in_references(tup.span[0]) or doc.in_injection(tup.span[0]):
+        if doc.outside_body(tup.span[0]) or doc.in_injection(tup.span[0]):
             continue
         findings += check_stat(stat_from_tuple(doc, tup, pointers.get(tup.span)))
     findings += significance_claims(doc, pointers)
@@ -117,7 +117,7 @@ def uncovered(doc: Document, record: TrialRecord) -> list[Check]:
     cited = {tuple(c.number.span) for c in cited_numbers(record) if c.number.span}
     checks = []
     for tup in doc.tuples:
-        if doc.in_references(tup.span[0]) or doc.in_injection(tup.span[0]):
+        if doc.outside_body(tup.span[0]) or doc.in_injection(tup.span[0]):
             continue
         if any(t.span in cited for t in tup.tokens):
             continue

@@ -214,3 +214,20 @@ def test_a_thousands_dot_does_not_outvote_decimal_commas() -> None:
 
     assert comma_decimal_locale("Über 28.000 Teilnehmer; 14,1% versus 19,7% (3.200 Abstracts)")
     assert not comma_decimal_locale("HR 0.84 (95% CI 0.66 to 1.07) in 2.315 patients; 1,5 mg")
+
+
+@pytest.mark.parametrize(("text", "direction"), [
+    ("LDL cholesterol fell by 52.6% with the drug", "decrease"),
+    ("and rose by 1.3% with placebo", "increase"),
+    ("a 25% relative reduction in risk", "decrease"),
+    ("the rate was 12.1% with the drug", None),
+    ("Der Wert sank um 8,2 % unter Therapie", "decrease"),
+])
+def test_the_direction_words_around_a_value(text: str, direction: str | None) -> None:
+    import re
+
+    from agent.document import direction_at
+
+    m = re.search(r"\d+(?:[.,]\d+)?\s?%", text)
+    assert m is not None
+    assert direction_at(text, m.start(), m.end()) == direction

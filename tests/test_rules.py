@@ -347,4 +347,4 @@ def test_eval_case_no_result_from_injected_or_reference_text(path: Path) -> None
     for number in _numbers(record):
         assert number.span is not None
         assert not doc.in_injection(number.span[0])
-        assert not doc.in_references(number.span[0])
+        assert not doc.outside_body(number.span[0])

@@ -13,6 +13,7 @@ import trafilatura
 
 from agent.errors import FetchError, InputError
 from agent.fetch.settings import FetchSettings
+from agent.pagetext import headline_of
 from agent.schema import Article
 
 logger = logging.getLogger("trialbrief.fetch")
@@ -51,7 +52,9 @@ def article_from_html(html: str, origin: Origin, settings: FetchSettings) -> Art
 
 def article_from_text(raw: str, origin: Origin, settings: FetchSettings) -> Article:
     text = _clean_text(raw)
-    title = _first_line(text)
+    # A page copied as text: the headline where it has one (not a menu, a notice or the first
+    # paragraph); None where it starts with the article itself.
+    title = headline_of(text)
     if title:
         title = _MARKDOWN_HEADING.sub("", title) or title  # "# Headline" in Markdown
     return _build_article(text, origin, settings, title=title, date=None,

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from agent.document import Document, analyse
 from agent.draft import DraftRecord, DraftResult, DraftSafety
 from agent.rules.arms import find_arms, find_n_total
-from agent.rules.design import design_of
+from agent.rules.design import design_of, population_of
 from agent.rules.endpoints import (
     endpoint_phrase,
     find_primary_endpoint,
@@ -59,6 +59,7 @@ from agent.rules.results import (
     Context,
     arm_results,
     figure_results,
+    lone_safety,
     reduction_results,
     stat_results,
 )
@@ -135,13 +136,15 @@ def extract_draft(text: str) -> DraftRecord:
     results += figure_results(ctx, stats, results)
     per_arm, safety = arm_results(ctx, stats)
     results += per_arm
+    safety += lone_safety(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     _name_unnamed(doc, results, safety)
-    presenter, congress = presenter_and_congress(text, layout, trials.roundup)
+    presenter, congress = presenter_and_congress(text, layout, trials.roundup, doc.body_end)
+    population, condition = (None, None) if trials.roundup else population_of(doc, layout)
     design = design_of(doc, layout, arms)
     # `or`, not `body_end`: a reference list at offset 0 leaves the whole body to search.
     is_trial = bool(stats) or bool(_TRIAL_WORDS.search(
-        text[layout.body_start():doc.references_start or len(text)]))
+        text[layout.body_start():doc.body_end]))
     met = None
     if is_trial and not trials.roundup:
         met = primary_met(doc, layout, primary, primary_tuples, bool(design.non_inferiority))
@@ -151,6 +154,8 @@ def extract_draft(text: str) -> DraftRecord:
         registry_ids=registry_ids(text),
         congress=congress,
         presenter=presenter,
+        population=population,
+        condition=condition,
         design=design,
         arms=arms,
         n_total=None if trials.roundup else find_n_total(doc, layout, arms),

@@ -154,7 +154,8 @@ _TWO_ARMS = re.compile(
     r"\b(?:randomi[sz]ed|randomly\s+assigned|assigned|allocated)\s+(?:[\w\u2009 ,]+?\s+)??"
     r"(?:in\s+a\s+\d:\d\s+ratio\s+|\d:\d\s+)?to\s+(?:receive\s+|take\s+)?"
     r"(?P<a>[^;.]+?)\s+or\s+(?:to\s+)?(?:receive\s+)?(?P<b>[^;.,]+?)"
-    r"(?=\s*(?:[;.]|,\s|\s(?:for|with|each|in addition|on top)\b))")
+    r"(?=\s*(?:[;.]|,\s|\s(?:for|with|each|in addition|on top|and|then|who|before|after"
+    r"|until|at)\b))")
 _DOSES = re.compile(r"^(?P<drug>[A-Za-z][\w-]*)\s+(?P<doses>" + _DOSE_LIST + r")(?P<rest>.*)$")
 
 

@@ -26,7 +26,7 @@ _ALLOCATION_CONTEXT = re.compile(
 def design_of(doc: Document, layout: Layout, arms: list[DraftArm]) -> DraftDesign:
     text = doc.text
     # `or`, not `body_end`: a reference list at offset 0 leaves the whole text as the region.
-    end = doc.references_start or len(text)
+    end = doc.body_end
     parts = [(s.start, s.end) for s in layout.sections if s.kind == "design"]
     if not parts:
         parts = [(layout.body_start(), end)]
@@ -45,6 +45,24 @@ def design_of(doc: Document, layout: Layout, arms: list[DraftArm]) -> DraftDesig
         non_inferiority=True if re.search(r"\bnon-?inferior", region, re.I) else None,
         allocation=_allocation(doc, parts),
     )
+
+
+_PEOPLE_WITH = re.compile(
+    r"\b(?:in|among|of|enrolled|included|recruited)\s+(?:\d[\d,.\u2009]*\s+)?(?:[\w-]+\s+)?"
+    r"(?P<who>(?:people|patients|adults|children|participants|women|men|individuals|infants"
+    r"|adolescents|Patient(?:inn)?en|Erwachsenen?)\s+(?:aged\s+[\w\s-]{2,20}?\s+)?"
+    r"(?:with|who\s+had|mit)\s+(?P<cond>[^,.;:()\[\]]{3,80}?))"
+    r"(?=\s*(?:\(|,|\.|;|:|\bwho\b|\bwhose\b|\bthat\b|\bwere\b|\bwas\b|\bhad\b|\breceiv"
+    r"|\bundergoing\b|\bin\s+(?:a|the|this)\b|\bat\b|\bfrom\b|$))")
+
+
+def population_of(doc: Document, layout: Layout) -> tuple[str | None, str | None]:
+    """'in people with <condition> (<abbreviation>)': in whom (as written), and the
+    condition. The first such phrase in the body."""
+    m = _PEOPLE_WITH.search(doc.text, layout.body_start(), doc.body_end)
+    if m is None:
+        return None, None
+    return m.group("who").strip(), m.group("cond").strip()
 
 
 def _allocation(doc: Document, parts: list[Span]) -> str | None:

@@ -32,7 +32,7 @@ _TERMS = (
     r"|mean\s+glucose|weight\s+loss|body\s+weight|HbA1c|LDL[- ]C(?:holesterol)?"
     r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
     r"|(?:serious\s+|treatment-related\s+|grade\s+[345]\s+)?adverse\s+events?"
-    r"|discontinuation|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
+    r"|discontinu(?:ation|ed)|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
     r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1)"
 )
 _TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
@@ -40,7 +40,8 @@ _TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
 _DEFINED = re.compile(r"(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\((?P<short>[A-Za-z]"
                       r"[A-Za-z0-9-]{1,9})\)")
 _WEAK = re.compile(
-    r"^(?:respectively|additionally|according\s+to|data\s+from|as\s+compared|compared"
+    r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
+    r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
     r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s", re.I)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"

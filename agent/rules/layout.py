@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agent.document import Document
+from agent.pagetext import read_page
 from agent.rules.text import body_end
 from agent.schema import Span
 
@@ -64,12 +65,14 @@ def _lines(text: str) -> Iterator[Span]:
 
 
 def read_layout(text: str) -> Layout:
-    lines = [span for span in _lines(text) if text[span[0]:span[1]].strip()]
-    if not lines:
-        return Layout((0, 0), None, [], [])
-    headline = lines[0]
+    """The page's headline (`pagetext`: never a paragraph nor a menu; an empty span where the
+    copied page has none), the byline after it, and the sections of the body."""
+    page = read_page(text)
+    headline = page.headline or (page.body_start, page.body_start)
+    lines = [span for span in _lines(text) if text[span[0]:span[1]].strip()
+             and span[0] >= headline[1] and span[0] < page.body_end]
     byline = None
-    rest = lines[1:]
+    rest = lines
     if rest and _BYLINE.search(text[rest[0][0]:rest[0][1]]):
         byline, rest = rest[0], rest[1:]
     headings = [span for span in rest if _is_heading(text[span[0]:span[1]])]
@@ -130,10 +133,11 @@ _PRESENTER_CUT = re.compile(
     r"|,\s+(?:[A-Z][\w.]*\s+)*(?:University|Hospital|Institute|Center|Centre)\b")
 
 
-def presenter_and_congress(text: str, layout: Layout, roundup: bool
+def presenter_and_congress(text: str, layout: Layout, roundup: bool, body_end: int
                            ) -> tuple[str | None, str | None]:
     if layout.byline is None:
-        return None, None
+        presenter, congress = people_in_body(text, layout.body_start(), body_end)
+        return (None if roundup else presenter), congress
     line = text[layout.byline[0]:layout.byline[1]]
     presenter = congress = None
     for part in (p.strip() for p in line.split("|")):
@@ -153,6 +157,35 @@ def presenter_and_congress(text: str, layout: Layout, roundup: bool
     if roundup:
         presenter = None
     return presenter, congress
+
+
+_TITLED = (r"(?:Dr\.?|Prof\.?|Professor|Doctor)\s+(?P<a>[A-Z][\w'-]+(?:\s+(?:[A-Z][\w'.-]+|van"
+           r"|von|de|der|da|di|le|la)){1,3})")
+_DEGREED = r"(?P<b>[A-Z][\w'-]+(?:\s+[A-Z][\w'.-]+){1,3}),\s+(?:MD|PhD|MBBS|DPhil|FRCP)\b"
+_SPEAKER = re.compile(_TITLED + "|" + _DEGREED)
+_SPEAKS = re.compile(r"\b(?:said|says|explained|presented|reported|noted|commented|stated"
+                     r"|according\s+to|lead\s+investigator|principal\s+investigator|first\s+author"
+                     r"|erklärte|berichtete|sagte)\b", re.I)
+_AT_CONGRESS = re.compile(
+    r"\b(?:presented|reported|unveiled|shown|announced|vorgestellt|präsentiert)\s+(?:\w+\s+){0,3}?"
+    r"(?:at|during|auf|beim)\s+(?:the\s+|der\s+|dem\s+)?(?P<c>(?:(?:19|20)\d{2}\s+)?[A-Z][\w&.-]*"
+    r"(?:\s+(?:[A-Z0-9][\w&.-]*|of|and|for|on|the|annual|meeting|congress|conference"
+    r"|sessions?|symposium|summit)){0,10})")
+_CONGRESS_TAIL = re.compile(r"(?:\s+(?:of|and|for|on|the|in))+$")
+
+
+def people_in_body(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+    """Who presented (a titled or degreed name in a sentence that has them speak or present)
+    and where ('presented at ECTRIMS 2026'), for pages without a byline."""
+    presenter = None
+    for m in _SPEAKER.finditer(text, start, end):
+        window = text[max(start, m.start() - 80):m.end() + 120]
+        if _SPEAKS.search(window):
+            presenter = _clean_presenter(m.group("a") or m.group("b"))
+            break
+    where = _AT_CONGRESS.search(text, start, end)
+    congress = _CONGRESS_TAIL.sub("", where.group("c").rstrip(".")).strip() if where else None
+    return presenter, congress or None
 
 
 def _clean_presenter(raw: str) -> str | None:

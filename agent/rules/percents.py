@@ -92,7 +92,7 @@ def arm_groups(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[ArmG
         if _BASELINE.search(doc.text[sentence[0]:sentence[1]]):
             continue
         tokens = doc.tokens_in(*sentence)
-        percents = [t for t in tokens if _percent_value(doc, t, sentence)]
+        percents = [t for t in tokens if percent_value(doc, t, sentence)]
         others = [t for t in tokens if arms and _plain_value(doc, t, sentence)]
         found: list[tuple[list[Token], bool]] = [(r, True) for r in _runs(doc, percents)]
         found += [(r, False) for r in _runs(doc, others) if len(r) >= 2]
@@ -145,7 +145,8 @@ def _joined_sentences(doc: Document, layout: Layout) -> list[Span]:
     return joined
 
 
-def _percent_value(doc: Document, t: Token, sentence: Span) -> bool:
+def percent_value(doc: Document, t: Token, sentence: Span) -> bool:
+    """A percentage that is a value, not a threshold ('at least 50%') or a change's size."""
     if not t.percent or t.kind != "number" or doc.role(t) != "percent":
         return False
     before = doc.text[max(sentence[0], t.start - 30):t.start]

@@ -20,15 +20,26 @@ from agent.rules.endpoints import (
     timepoint_in,
 )
 from agent.rules.identity import TrialNames
-from agent.rules.layout import Layout
+from agent.rules.layout import Layout, body_sentences
 from agent.rules.met import MET_NO, MET_YES
-from agent.rules.percents import SAFETY_WORDS, ArmGroup, arm_groups, clause_start, per_arm_measure
+from agent.rules.percents import (
+    SAFETY_WORDS,
+    ArmGroup,
+    arm_groups,
+    clause_start,
+    per_arm_measure,
+    percent_value,
+)
 from agent.rules.quotes import quote_span
 from agent.rules.stats import Stat, loose_figures, measure_for, p_text, reductions
 from agent.schema import Span
 
 _CLAUSE_BREAK = re.compile(r"[;:]|(?<!\d),\s+(?:and|while|whereas|but)\s+")
 UNNAMED = "unnamed endpoint"
+_MEASURE_ONLY = re.compile(
+    r"^(?:the\s+)?(?:(?:adjusted|unadjusted|mean|absolute|relative|between-group|treatment)\s+)*"
+    r"(?:difference|change|effect|ratio|hazard\s+ratio|odds\s+ratio|risk\s+ratio|estimate)"
+    r"(?:\s+(?:versus|vs\.?|compared\s+with|relative\s+to|against|with|between)\b.*)?$", re.I)
 
 
 @dataclass
@@ -53,8 +64,10 @@ class Context:
         return timepoint_in(sentence) or (self.follow_up if is_primary else None)
 
     def primary_name(self, endpoint: str | None, is_primary: bool) -> str | None:
-        """A primary result named only as 'the primary endpoint' gets the endpoint's definition."""
-        if is_primary and self.primary and (endpoint is None or PRIMARY_WORDS.search(endpoint)):
+        """A primary result named only as 'the primary endpoint', or only by its measure ('the
+        adjusted difference versus saline'), gets the endpoint's definition."""
+        if is_primary and self.primary and (endpoint is None or PRIMARY_WORDS.search(endpoint)
+                                            or _MEASURE_ONLY.match(endpoint)):
             return self.primary
         return endpoint
 
@@ -291,6 +304,43 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
                 quote=quote,
             ))
     return results, safety
+
+
+_SAFETY_SENTENCE = re.compile(r"\b(?:safety|side[- ]effects?|tolerab\w*|adverse)\b", re.I)
+
+
+def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
+                ) -> list[DraftSafety]:
+    """'Safety was acceptable: <event> occurred in X% of participants': a percentage in a
+    sentence about harm that no arm claims (a single-arm study, a crossover, a pooled rate)."""
+    text = ctx.text
+    taken = {_value_at(text, r.estimate, r.quote) for r in results}
+    taken |= {_value_at(text, s.value, s.quote) for s in safety}
+    out: list[DraftSafety] = []
+    for sentence in body_sentences(ctx.doc, ctx.layout):
+        in_section = ctx.layout.kind_at(sentence[0]) == "safety"
+        for t in ctx.doc.tokens_in(*sentence):
+            if (not t.percent or t.start in taken or ctx.doc.role(t) != "percent"
+                    or not percent_value(ctx.doc, t, sentence)):
+                continue
+            clause = clause_start(ctx.doc, sentence[0], t.start)
+            # The words before the value speak of harm ('<event> occurred in'), or the
+            # sentence opens on safety; a benefit in a sentence that also praises safety does not.
+            lead = text[sentence[0]:t.start] if re.match(r"\W*Safety\b", text[sentence[0]:
+                                                         sentence[1]]) else text[clause:t.start]
+            if not (in_section or SAFETY_WORDS.search(lead) or _SAFETY_SENTENCE.search(lead)):
+                continue
+            event = endpoint_phrase(text[clause:t.start]) or UNNAMED
+            q = quote_span(text, (clause, t.end), sentence)
+            out.append(DraftSafety(event=event, value=t.text, quote=text[q[0]:q[1]]))
+    return out
+
+
+def _value_at(text: str, value: str | None, quote: str | None) -> int:
+    if not value or not quote:
+        return -1
+    at = text.find(quote)
+    return text.find(value, at) if at >= 0 else -1
 
 
 def _group_is_primary(ctx: Context, stats: list[Stat], group: ArmGroup, endpoint: str | None,

@@ -68,7 +68,7 @@ def result_stats(doc: Document) -> list[Stat]:
 
 
 def _excluded(doc: Document, pos: int) -> bool:
-    return doc.in_references(pos) or doc.in_injection(pos)
+    return doc.outside_body(pos) or doc.in_injection(pos)
 
 
 def _better_estimate(doc: Document, tup: StatTuple) -> Token:

@@ -13,8 +13,8 @@ def word_list(words: str) -> frozenset[str]:
 
 
 def body_end(doc: Document) -> int:
-    """Where the reference list starts, or the end of the text."""
-    return doc.references_start if doc.references_start is not None else len(doc.text)
+    """Where the article ends: its reference list or the page's trailer."""
+    return doc.body_end
 
 
 def count_text(doc: Document, start: int, end: int | None = None) -> str | None:
