@@ -84,8 +84,8 @@ def primary_met(doc: Document, layout: Layout, primary: str | None,
 
 def _significant_about_primary(sentence: str, primary: str | None) -> bool:
     """'... was associated with a significantly lower risk of <endpoint acronym>', 'The primary
-    endpoint, <acronym>, showed a statistically significant improvement': significance stated for the primary
-    endpoint, named or called primary, and not for a secondary one."""
+    endpoint, <acronym>, showed a statistically significant improvement': significance stated
+    for the primary endpoint, named or called primary, and not for a secondary one."""
     m = _SIGNIFICANT.search(sentence)
     if m is None or _NEGATED.search(_clause_before(sentence, m.start())):
         return False
