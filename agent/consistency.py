@@ -39,6 +39,8 @@ ASYMMETRY_LIMIT = 0.35
 # Within this share of the half-width from the CI's plain centre, a ratio's CI is taken as
 # computed on the ratio scale.
 LINEAR_CENTRE = 0.02
+# Percentage points: below this distance from every k/n, a rate may be model-based, not wrong.
+MODEL_RATE_GAP = 0.05
 
 
 @dataclass
@@ -438,7 +440,9 @@ def percent_denominators(doc: Document, record: TrialRecord) -> Iterator[Finding
         if pct is None or n is None or n.value < 1 or pct.value < 0:
             continue
         ok, gap = percent_possible(pct, int(n.value))
-        if not ok:
+        # An arm's size is not always the denominator of its rate: a Kaplan-Meier or adjusted
+        # rate lies within a few hundredths of a point of some k/n. Only a clear gap is a finding.
+        if not ok and gap >= MODEL_RATE_GAP:
             assert n_number is not None
             yield Finding("impossible_percentage",
                           f"{result.estimate.text} of n={n_number.text} is impossible: the "

@@ -193,3 +193,48 @@ def test_the_denominators_of_per_arm_counts_are_the_arm_sizes() -> None:
     assert [(a.label, a.n) for a in draft.arms] == [
         ("lirenone", "275"), ("COMBO", "271"), ("gliflozin", "269")]
     assert draft.n_total == "806"
+
+
+FACT_SHEET = """ARGON-4 Trial: Shorter Therapy after Stenting
+Design:
+• An open label, randomized trial
+Patients:
+• 4,120 patients
+Comparison:
+• Drug A alone (5 mg/day) (n = 2,061)
+• Versus
+• Drug A + Drug B (n = 2,059)
+Primary Outcomes:
+1. Major bleeding %
+• Drug A alone: 3.12%
+• Drug A + Drug B: 3.90%
+• HR: 0.80, 95% CI: 0.62-1.03 (P = 0.08)
+Secondary Outcomes:
+1. Stent thrombosis %
+• Drug A alone: 0.61%
+• Drug A + Drug B: 0.22%
+"""
+
+
+def test_a_fact_sheet_lists_arms_and_per_arm_values() -> None:
+    from agent.rules import extract_draft
+
+    draft = extract_draft(FACT_SHEET)
+    assert [(a.label, a.n) for a in draft.arms] == [("Drug A alone", "2,061"),
+                                                   ("Drug A + Drug B", "2,059")]
+    assert draft.n_total == "4,120"
+    rows = {(r.endpoint, r.arm, r.estimate, r.is_primary) for r in draft.results}
+    assert ("Major bleeding", "Drug A alone", "3.12%", True) in rows
+    assert ("Major bleeding", "Drug A + Drug B", "3.90%", True) in rows
+    assert ("Major bleeding", None, "0.80", True) in rows
+    assert ("Stent thrombosis", "Drug A alone", "0.61%", False) in rows
+
+
+def test_a_rate_close_to_a_possible_proportion_is_no_finding() -> None:
+    from agent.anchor import anchor_record
+    from agent.rules import extract_draft
+    from agent.verify import verify
+
+    record = anchor_record(extract_draft(FACT_SHEET), FACT_SHEET)
+    # 3.12% of 2,061 is 64.3 patients: a Kaplan-Meier rate, within 0.05 points of 64/2,061
+    assert not verify(record, FACT_SHEET).of_kind("impossible_percentage")

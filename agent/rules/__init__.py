@@ -42,6 +42,7 @@ from agent.rules.endpoints import (
     matches_primary,
     timepoint_in,
 )
+from agent.rules.factsheet import listed_arms, listed_primary, listed_values
 from agent.rules.identity import GENERIC_ACRONYMS, TrialNames, find_trial_names, registry_ids
 from agent.rules.labels import label_near, weak_label
 from agent.rules.layout import (
@@ -127,7 +128,7 @@ def extract_draft(text: str) -> DraftRecord:
     doc = analyse(text)
     layout = read_layout(text)
     trials = find_trial_names(doc, layout)
-    arms = [] if trials.roundup else find_arms(doc, layout)
+    arms = [] if trials.roundup else (find_arms(doc, layout) or listed_arms(doc, layout))
     primary = None if trials.roundup else find_primary_endpoint(doc, layout)
     ctx = Context(doc, layout, trials, arms, primary, follow_up(doc, layout))
     stats = result_stats(doc)
@@ -136,8 +137,13 @@ def extract_draft(text: str) -> DraftRecord:
     results += figure_results(ctx, stats, results)
     per_arm, safety = arm_results(ctx, stats)
     results += per_arm
+    results += _new(results, listed_values(doc, layout, arms, UNNAMED))
     safety += lone_safety(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
+    for result in results:
+        listed = listed_primary(text, text.find(result.quote))
+        if listed is not None and result.is_primary is not True:
+            result.is_primary = listed
     _name_unnamed(doc, results, safety)
     presenter, congress = presenter_and_congress(text, layout, trials.roundup, doc.body_end)
     population, condition = (None, None) if trials.roundup else population_of(doc, layout)
@@ -166,6 +172,12 @@ def extract_draft(text: str) -> DraftRecord:
         safety=safety if is_trial else [],
         conclusion=conclusion(doc, layout),
     )
+
+
+def _new(have: list[DraftResult], candidates: list[DraftResult]) -> list[DraftResult]:
+    """The candidates whose value no result already cites from the same quote."""
+    seen = {(r.estimate, r.quote) for r in have}
+    return [c for c in candidates if (c.estimate, c.quote) not in seen]
 
 
 def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftSafety]) -> None:

@@ -37,8 +37,11 @@ _TERMS = (
 )
 _TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
 # '(<ABBR>)' after '<endpoint words>': an endpoint the article names and shortens.
-_DEFINED = re.compile(r"(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\((?P<short>[A-Za-z]"
-                      r"[A-Za-z0-9-]{1,9})\)")
+_DEFINED = re.compile(r"(?<![\w-])(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\("
+                      r"(?P<short>[A-Za-z][A-Za-z0-9-]{1,9})\)")
+# Abbreviations of statistics, not of endpoints: 'hazard ratio (HR)', 'confidence interval (CI)'.
+_STATISTICS = frozenset({"HR", "CI", "OR", "RR", "IRR", "SD", "SE", "IQR", "NNT", "ARR", "RRR",
+                         "aHR", "aOR", "KI", "IC"})
 _WEAK = re.compile(
     r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
@@ -64,11 +67,12 @@ def label_near(doc: Document, value: Span, unnamed: str) -> str | None:
     after = list(_terms_in(doc, value[1], sentence[1]))
     if after:
         return after[0]
-    return _list_item_above(doc.text, value[0], unnamed)
+    return list_item_above(doc.text, value[0], unnamed)
 
 
 def _terms_in(doc: Document, start: int, end: int) -> list[str]:
-    defined = {m.group("short"): m.group("long") for m in _DEFINED.finditer(doc.text)}
+    defined = {m.group("short"): m.group("long") for m in _DEFINED.finditer(doc.text)
+               if m.group("short") not in _STATISTICS}
     found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _TERM.finditer(doc.text,
                                                                                     start, end)]
     for short, long in defined.items():
@@ -79,7 +83,7 @@ def _terms_in(doc: Document, start: int, end: int) -> list[str]:
     return [term for _, term in sorted(found)]
 
 
-def _list_item_above(text: str, pos: int, unnamed: str) -> str | None:
+def list_item_above(text: str, pos: int, unnamed: str) -> str | None:
     """'1. <endpoint> %' over '• <drug>: X%': the item a bullet belongs to."""
     line_start = text.rfind("\n", 0, pos) + 1
     if not _BULLET_VALUE.match(text, line_start):

@@ -287,7 +287,7 @@ def _arm_keys(arm: DraftArm) -> tuple[set[str], set[str]]:
     return words, _doses(label)
 
 
-def _match_arm(ref: str, arms: list[DraftArm], ties: bool = False) -> int | None:
+def match_arm(ref: str, arms: list[DraftArm], ties: bool = False) -> int | None:
     """The index of the arm that `ref` names; None when none or several do (-1 for several
     when `ties`)."""
     ref_words = _word_set(ref)
@@ -322,9 +322,9 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
         refs.append(_ref_of(doc, t, limit))
     if len(run) == 1:
         prefix = _prefix_ref(doc, sentence, run[0])
-        if prefix is not None and _match_arm(refs[0].words, arms) is None:
+        if prefix is not None and match_arm(refs[0].words, arms) is None:
             refs[0] = Ref(prefix.words, refs[0].end, refs[0].n or prefix.n)
-    matched: list[int | None] = [_match_arm(r.words, arms) if arms else None for r in refs]
+    matched: list[int | None] = [match_arm(r.words, arms) if arms else None for r in refs]
     for i, ref in enumerate(refs):
         by_n = [k for k, arm in enumerate(arms) if ref.n is not None and arm.n == ref.n]
         if matched[i] is None and len(by_n) == 1:
@@ -342,7 +342,7 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
             label = _ref_label(ref.words)
             if label is not None or (len(run) == 2 and _tight(doc, run[0], refs[0], run[1])):
                 out.append(ArmValue(t, label, ref.n, ref.end))
-        elif arms and percent and _match_arm(ref.words, arms, ties=True) == -1:
+        elif arms and percent and match_arm(ref.words, arms, ties=True) == -1:
             # 'of the N patients given <drug>' when three arms get <drug>
             label = _ref_label(ref.words)
             if label is not None and ref.n is not None:
@@ -389,7 +389,7 @@ def _fill_by_mention(doc: Document, run: list[Token], arms: list[DraftArm], sent
     prefix = doc.text[sentence[0]:run[0].start]
     order: list[int] = []
     for part in re.split(r"\b(?:versus|vs\.?|and|or|compared\s+with|than|with)\b|[,;]", prefix):
-        m = _match_arm(part, arms)
+        m = match_arm(part, arms)
         if m is not None and m not in order:
             order.append(m)
     if len(order) == len(run):

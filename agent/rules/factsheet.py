@@ -1,0 +1,109 @@
+"""Fact sheets: trial summaries written as labelled lists instead of sentences.
+
+Visual abstracts, "key facts" boxes and journal-club summaries list the arms one per line
+('• <arm> (n = N)'), then, under an endpoint item, one line per arm ('• <arm>: X%') and a line
+for the comparison ('• HR: X, 95% CI: L-U (P = p)'). The sentence readers see only fragments
+there; this module reads the lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agent.document import Document
+from agent.draft import DraftArm, DraftResult
+from agent.pagetext import lines
+from agent.rules.endpoints import NOT_PRIMARY, PRIMARY_WORDS
+from agent.rules.layout import Layout
+from agent.rules.percents import match_arm
+from agent.rules.text import NUM, count_text
+from agent.schema import Span
+
+_BULLET = r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])?[ \t]*"
+_ARM_LINE = re.compile(_BULLET + r"(?P<label>[A-Za-z][^\n]{1,120}?)\s*\(\s*[nN]\s?=\s?(?P<n>" + NUM
+                       + r")\s*\)\s*$")
+_VALUE_LINE = re.compile(_BULLET + r"(?P<label>[A-Za-z][^:\n]{0,60}):[ \t]*(?P<value>[-\u2212]?\d"
+                         r"[\d.,]*[ \t]?%)[ \t]*$")
+_SECTION = re.compile(r"^[ \t]*(?P<title>[A-Z][^\n:]{2,60}):[ \t]*$")
+
+
+def _body_lines(doc: Document, layout: Layout) -> Iterator[Span]:
+    for span in lines(doc.text):
+        if layout.body_start() <= span[0] < doc.body_end and doc.text[span[0]:span[1]].strip():
+            yield span
+
+
+def listed_arms(doc: Document, layout: Layout) -> list[DraftArm]:
+    """Two or more consecutive list lines, each an arm with its size ('versus' lines between)."""
+    arms: list[DraftArm] = []
+    for start, end in _body_lines(doc, layout):
+        line = doc.text[start:end]
+        m = _ARM_LINE.match(line)
+        if m:
+            n = count_text(doc, start + m.start("n"), start + m.end("n"))
+            label = re.sub(r"\s*\([^()]*\)", "", m.group("label")).strip(" ,;:")
+            if n and label:
+                arms.append(DraftArm(label=label, n=n))
+                continue
+        if arms and re.fullmatch(_BULLET + r"(?:versus|vs\.?|compared\s+with)\s*", line, re.I):
+            continue
+        if len(arms) >= 2:
+            return arms
+        arms = []
+    return arms if len(arms) >= 2 else []
+
+
+def listed_values(doc: Document, layout: Layout, arms: list[DraftArm], unnamed: str
+                  ) -> list[DraftResult]:
+    """'• <arm>: X%' lines: a per-arm value of the endpoint item above, primary where the list
+    stands under a 'Primary ...:' heading."""
+    from agent.rules.labels import list_item_above
+
+    out: list[DraftResult] = []
+    for start, end in _body_lines(doc, layout):
+        m = _VALUE_LINE.match(doc.text, start, end)
+        if m is None or m.end() != end:
+            continue
+        k = _arm_for(m.group("label"), arms)
+        if k is None:
+            continue
+        value_at = m.start("value")
+        token = doc.token_at(value_at)
+        if token is None:
+            continue
+        out.append(DraftResult(
+            endpoint=list_item_above(doc.text, value_at, unnamed) or unnamed,
+            is_primary=listed_primary(doc.text, start), measure="percent",
+            estimate=token.text, arm=arms[k].label, n=arms[k].n,
+            quote=doc.text[start:end].strip()))
+    return out
+
+
+def _arm_for(label: str, arms: list[DraftArm]) -> int | None:
+    """The arm a line's label names: the same words, else the one it begins, else by words."""
+    key = " ".join(label.lower().split())
+    labels = [" ".join(a.label.lower().split()) for a in arms]
+    for test in (lambda a: a == key, lambda a: a.startswith(key) or key.startswith(a)):
+        hits = [i for i, a in enumerate(labels) if test(a)]
+        if len(hits) == 1:
+            return hits[0]
+    return match_arm(label, arms)
+
+
+def listed_primary(text: str, pos: int) -> bool | None:
+    """Under a 'Primary outcomes:' heading True, under 'Secondary ...:' False, else None."""
+    cursor = text.rfind("\n", 0, pos)
+    for _ in range(30):
+        if cursor <= 0:
+            return None
+        start = text.rfind("\n", 0, cursor) + 1
+        m = _SECTION.match(text[start:cursor])
+        if m:
+            title = m.group("title")
+            if NOT_PRIMARY.search(title):
+                return False
+            return True if PRIMARY_WORDS.search(title) or re.search(r"\bprimary\b", title, re.I) \
+                else None
+        cursor = start - 1
+    return None
