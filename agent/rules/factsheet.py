@@ -84,8 +84,9 @@ def _arm_for(label: str, arms: list[DraftArm]) -> int | None:
     """The arm a line's label names: the same words, else the one it begins, else by words."""
     key = " ".join(label.lower().split())
     labels = [" ".join(a.label.lower().split()) for a in arms]
-    for test in (lambda a: a == key, lambda a: a.startswith(key) or key.startswith(a)):
-        hits = [i for i, a in enumerate(labels) if test(a)]
+    same = [i for i, a in enumerate(labels) if a == key]
+    begun = [i for i, a in enumerate(labels) if a.startswith(key) or key.startswith(a)]
+    for hits in (same, begun):
         if len(hits) == 1:
             return hits[0]
     return match_arm(label, arms)
