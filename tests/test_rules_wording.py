@@ -238,3 +238,19 @@ def test_a_rate_close_to_a_possible_proportion_is_no_finding() -> None:
     record = anchor_record(extract_draft(FACT_SHEET), FACT_SHEET)
     # 3.12% of 2,061 is 64.3 patients: a Kaplan-Meier rate, within 0.05 points of 64/2,061
     assert not verify(record, FACT_SHEET).of_kind("impossible_percentage")
+
+
+def test_a_markdown_table_of_arms_and_endpoints() -> None:
+    from agent.rules import extract_draft
+
+    text = ("Drug A beats drug B in the CORONA-7 trial\n\nThe CORONA-7 trial randomised 410 "
+            "patients. Results:\n"
+            "| Metric | Drug A (n=206) | Drug B (n=204) |\n"
+            "| ------ | -------------- | -------------- |\n"
+            "| Median PFS | 10.2 months | 6.1 months |\n"
+            "| Objective Response Rate (ORR) | 47.1% | 35.3% |\n")
+    draft = extract_draft(text)
+    assert [(a.label, a.n) for a in draft.arms] == [("Drug A", "206"), ("Drug B", "204")]
+    rows = {(r.endpoint, r.arm, r.estimate) for r in draft.results}
+    assert {("Median PFS", "Drug A", "10.2"), ("Objective Response Rate (ORR)", "Drug B",
+                                                "35.3%")} <= rows

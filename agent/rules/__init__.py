@@ -42,7 +42,13 @@ from agent.rules.endpoints import (
     matches_primary,
     timepoint_in,
 )
-from agent.rules.factsheet import listed_arms, listed_primary, listed_values
+from agent.rules.factsheet import (
+    listed_arms,
+    listed_primary,
+    listed_values,
+    table_arms,
+    table_values,
+)
 from agent.rules.identity import GENERIC_ACRONYMS, TrialNames, find_trial_names, registry_ids
 from agent.rules.labels import label_near, weak_label
 from agent.rules.layout import (
@@ -128,7 +134,8 @@ def extract_draft(text: str) -> DraftRecord:
     doc = analyse(text)
     layout = read_layout(text)
     trials = find_trial_names(doc, layout)
-    arms = [] if trials.roundup else (find_arms(doc, layout) or listed_arms(doc, layout))
+    arms = [] if trials.roundup else (find_arms(doc, layout) or listed_arms(doc, layout)
+                                      or table_arms(doc, layout))
     primary = None if trials.roundup else find_primary_endpoint(doc, layout)
     ctx = Context(doc, layout, trials, arms, primary, follow_up(doc, layout))
     stats = result_stats(doc)
@@ -138,6 +145,7 @@ def extract_draft(text: str) -> DraftRecord:
     per_arm, safety = arm_results(ctx, stats)
     results += per_arm
     results += _new(results, listed_values(doc, layout, arms, UNNAMED))
+    results += _new(results, table_values(doc, layout, arms or table_arms(doc, layout)))
     safety += lone_safety(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     for result in results:

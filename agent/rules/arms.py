@@ -77,6 +77,7 @@ def _mask_parentheses(text: str, start: int, end: int, keep: list[Span]) -> str:
 
 
 def _clean_label(raw: str) -> str:
+    raw = raw.split("|")[-1] if "|" in raw.strip(" |") else raw.strip(" |")  # a table cell
     # A short acronym in brackets names the arm in later sentences ('EVT'): keep it.
     label = re.sub(r"\s*\((?![A-Za-z][A-Za-z0-9-]{1,8}\))[^()]*\)", "", raw)
     label = re.sub(r"\s+", " ", label).strip(" ,;:")

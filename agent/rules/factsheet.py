@@ -1,8 +1,9 @@
-"""Fact sheets: trial summaries written as labelled lists instead of sentences.
+"""Fact sheets: trial summaries written as labelled lists or tables instead of sentences.
 
 Visual abstracts, "key facts" boxes and journal-club summaries list the arms one per line
 ('• <arm> (n = N)'), then, under an endpoint item, one line per arm ('• <arm>: X%') and a line
-for the comparison ('• HR: X, 95% CI: L-U (P = p)'). The sentence readers see only fragments
+for the comparison ('• HR: X, 95% CI: L-U (P = p)'). Pages kept as Markdown put the same in a
+pipe table: a header row of arms, a row per endpoint. The sentence readers see only fragments
 there; this module reads the lines.
 """
 
@@ -108,3 +109,68 @@ def listed_primary(text: str, pos: int) -> bool | None:
                 else None
         cursor = start - 1
     return None
+
+
+_ROW = re.compile(r"^[ \t]*\|(?P<cells>.+)\|[ \t]*$")
+_RULE_ROW = re.compile(r"^[\s|:\-]+$")
+_HEADER_ARM = re.compile(r"^(?P<label>[A-Za-z][^()]{0,60}?)\s*\(\s*[nN]\s?=\s?(?P<n>" + NUM
+                         + r")\s*\)$")
+
+
+def _cells(line: str) -> list[str] | None:
+    m = _ROW.match(line)
+    return [c.strip() for c in m.group("cells").split("|")] if m else None
+
+
+def table_arms(doc: Document, layout: Layout) -> list[DraftArm]:
+    """A table header naming two arms or more with their sizes: '| | <arm> (n=N) | ... |'."""
+    for start, end in _body_lines(doc, layout):
+        cells = _cells(doc.text[start:end])
+        if not cells or len(cells) < 3:
+            continue
+        arms = []
+        for cell in cells[1:]:
+            m = _HEADER_ARM.match(cell)
+            if m is None:
+                break
+            offset = doc.text.find(cell, start) + m.start("n")
+            n = count_text(doc, offset, offset + len(m.group("n")))
+            arms.append(DraftArm(label=m.group("label").strip(), n=n))
+        if len(arms) >= 2 and len(arms) == len(cells) - 1:
+            return arms
+    return []
+
+
+def table_values(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[DraftResult]:
+    """Rows under a header of arms: each cell a value of the row's endpoint for its column's arm
+    (rows with a value in one column only, such as a hazard ratio, are left to the parser)."""
+    out: list[DraftResult] = []
+    header: list[int | None] | None = None
+    for start, end in _body_lines(doc, layout):
+        line = doc.text[start:end]
+        cells = _cells(line)
+        if cells is None:
+            header = None
+            continue
+        if header is None:
+            header = [_arm_for(_HEADER_ARM.sub(r"\g<label>", c), arms) if c else None
+                      for c in cells[1:]]
+            continue
+        if _RULE_ROW.match(line):
+            continue
+        values = []
+        pos = start + line.index(cells[0]) + len(cells[0]) if cells[0] else start
+        for k, cell in zip(header, cells[1:], strict=False):
+            at = doc.text.find(cell, pos, end) if cell else -1
+            pos = at + len(cell) if at >= 0 else pos
+            token = doc.token_at(at) if at >= 0 else None
+            if k is not None and token is not None and token.kind == "number":
+                values.append((k, token))
+        if len(values) < 2 or not re.search(r"[A-Za-z]", cells[0]):
+            continue
+        for k, token in values:
+            out.append(DraftResult(
+                endpoint=cells[0], measure="percent" if token.percent else "other",
+                estimate=token.text, arm=arms[k].label, n=arms[k].n if token.percent else None,
+                quote=line.strip()))
+    return out
