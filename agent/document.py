@@ -64,7 +64,9 @@ _CI_LABEL = re.compile(
     r"credible interval|Konfidenzintervall)\b"
     r"|\b(?:CI|Cl)\s?(?P<level2>\d{2})\s?%"
 )
-_CI_LEADIN = re.compile(r"[\s:,;=]*(?:(?:of|was|from|is)\s+)?[(\[]?\s*")
+# '95% CI, ', '95%-Konfidenzintervall [KI]: ', '95% CI of '.
+_CI_LEADIN = re.compile(r"(?:\s*[\[(](?:KI|CI|IC)[\])])?[\s:,;=]*(?:(?:of|was|from|is)\s+)?"
+                        r"[(\[]?\s*")
 _RANGE_SEP = re.compile(
     r"^\s*(?:[-\u2212\u2013\u2014\u2012\u2010\u2011]|to|,|;|and|bis|à|"
     + MOJIBAKE_DASH.pattern + r")\s*$"

@@ -231,3 +231,13 @@ def test_the_direction_words_around_a_value(text: str, direction: str | None) ->
     m = re.search(r"\d+(?:[.,]\d+)?\s?%", text)
     assert m is not None
     assert direction_at(text, m.start(), m.end()) == direction
+
+
+def test_a_german_ci_with_its_abbreviation_in_brackets() -> None:
+    from agent.document import analyse
+
+    doc = analyse("Das Risiko sank (Hazard Ratio [HR]: 0,41; 95%-Konfidenzintervall [KI]: "
+                  "0,30–0,56; p < 0,0001).")
+    (tup,) = doc.tuples
+    assert tup.estimate is not None and tup.estimate.text == "0,41"
+    assert tup.ci is not None and (tup.ci.lower.text, tup.ci.upper.text) == ("0,30", "0,56")
