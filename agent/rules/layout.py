@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agent.document import Document
-from agent.pagetext import read_page
+from agent.pagetext import lines, read_page
 from agent.rules.text import body_end
 from agent.schema import Span
 
@@ -57,22 +56,15 @@ class Layout:
         return (self.byline or self.headline)[1]
 
 
-def _lines(text: str) -> Iterator[Span]:
-    pos = 0
-    for line in text.split("\n"):
-        yield (pos, pos + len(line))
-        pos += len(line) + 1
-
-
 def read_layout(text: str) -> Layout:
     """The page's headline (`pagetext`: never a paragraph nor a menu; an empty span where the
     copied page has none), the byline after it, and the sections of the body."""
     page = read_page(text)
     headline = page.headline or (page.body_start, page.body_start)
-    lines = [span for span in _lines(text) if text[span[0]:span[1]].strip()
+    spans = [span for span in lines(text) if text[span[0]:span[1]].strip()
              and span[0] >= headline[1] and span[0] < page.body_end]
     byline = None
-    rest = lines
+    rest = spans
     if rest and _BYLINE.search(text[rest[0][0]:rest[0][1]]):
         byline, rest = rest[0], rest[1:]
     headings = [span for span in rest if _is_heading(text[span[0]:span[1]])]
