@@ -254,3 +254,33 @@ def test_a_markdown_table_of_arms_and_endpoints() -> None:
     rows = {(r.endpoint, r.arm, r.estimate) for r in draft.results}
     assert {("Median PFS", "Drug A", "10.2"), ("Objective Response Rate (ORR)", "Drug B",
                                                 "35.3%")} <= rows
+
+
+def test_a_percent_sign_printed_once_serves_both_numbers() -> None:
+    from agent.rules import extract_draft
+
+    text = ("ORCA-3 trial\n\nThe ORCA-3 trial randomised 400 patients to drug A (n=200) or drug B "
+            "(n=200). The disease control rate was 88.1 versus 71.4% with drug A and drug B, "
+            "respectively.\n")
+    values = {(r.arm, r.estimate) for r in extract_draft(text).results}
+    assert {("drug A", "88.1"), ("drug B", "71.4%")} <= values
+
+
+def test_a_cohort_rate_with_no_arm() -> None:
+    from agent.rules import extract_draft
+
+    text = ("Valve registry: one-year outcomes\n\nOut of 6120 patients in the registry, "
+            "in-hospital mortality was 4.1% and one-year mortality was 17.9%. A weight loss of "
+            "5% or more is no outcome here.\n")
+    rows = {(r.endpoint, r.estimate) for r in extract_draft(text).results}
+    assert rows == {("in-hospital mortality", "4.1%"), ("one-year mortality", "17.9%")}
+
+
+def test_german_endpoint_words_name_a_result() -> None:
+    from agent.rules import extract_draft
+
+    text = ("Kongressbericht\n\nIn der Phase-III-Studie KORALLE-12 sprachen 71,3 versus 40,2% "
+            "der Patientinnen auf die Therapie an. Die Krankheitskontrollrate lag bei 91,0 versus "
+            "70,4%.\n")
+    endpoints = {r.endpoint for r in extract_draft(text).results if r.estimate == "91,0"}
+    assert any("krankheitskontrollrate" in e.lower() for e in endpoints)

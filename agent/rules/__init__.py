@@ -65,6 +65,7 @@ from agent.rules.results import (
     UNNAMED,
     Context,
     arm_results,
+    cohort_rates,
     figure_results,
     lone_safety,
     reduction_results,
@@ -147,6 +148,7 @@ def extract_draft(text: str) -> DraftRecord:
     results += _new(results, listed_values(doc, layout, arms, UNNAMED))
     results += _new(results, table_values(doc, layout, arms or table_arms(doc, layout)))
     safety += lone_safety(ctx, results, safety)
+    results += cohort_rates(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     for result in results:
         listed = listed_primary(text, text.find(result.quote))

@@ -33,8 +33,13 @@ _TERMS = (
     r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
     r"|(?:serious\s+|treatment-related\s+|grade\s+[345]\s+)?adverse\s+events?"
     r"|discontinu(?:ation|ed)|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
-    r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1)"
+    r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1|survival"
+    # German: the words a German report names its endpoints with
+    r"|(?:progressionsfreies\s+|Gesamt)?Überleben|Progress(?:ionsrisiko)?|Ansprech(?:en|rate)"
+    r"|Krankheitskontrollrate|Remission(?:srate)?|Mortalität|Sterblichkeit|Todesfälle"
+    r"|Hospitalisierung(?:en)?|Endpunktereignisse|Schlaganf(?:a|ä)lle?|Blutung(?:en)?)"
 )
+TERMS = _TERMS
 _TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
 # '(<ABBR>)' after '<endpoint words>': an endpoint the article names and shortens.
 _DEFINED = re.compile(r"(?<![\w-])(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\("
@@ -48,7 +53,7 @@ _WEAK = re.compile(
     r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s", re.I)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"
-                        r"(?P<label>[A-Za-z][^:\n\d]{2,80}?)[ \t]*%?[ \t]*$")
+                        r"(?P<label>[A-Za-z][^:\n]{2,80}?)[ \t]*%?[ \t]*$")
 _BULLET_VALUE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")
 
 

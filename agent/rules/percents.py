@@ -92,7 +92,8 @@ def arm_groups(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[ArmG
         if _BASELINE.search(doc.text[sentence[0]:sentence[1]]):
             continue
         tokens = doc.tokens_in(*sentence)
-        percents = [t for t in tokens if percent_value(doc, t, sentence)]
+        percents = [t for t in tokens if percent_value(doc, t, sentence)
+                    or _shares_percent_sign(doc, t, tokens)]
         others = [t for t in tokens if arms and _plain_value(doc, t, sentence)]
         found: list[tuple[list[Token], bool]] = [(r, True) for r in _runs(doc, percents)]
         found += [(r, False) for r in _runs(doc, others) if len(r) >= 2]
@@ -143,6 +144,18 @@ def _joined_sentences(doc: Document, layout: Layout) -> list[Span]:
         else:
             joined.append(span)
     return joined
+
+
+_SHARED_SIGN = re.compile(r"^\s+(?:versus|vs\.?|und|and|bzw\.?|or|oder|to)\s+$")
+
+
+def _shares_percent_sign(doc: Document, t: Token, tokens: list[Token]) -> bool:
+    """'A.B versus C.D%', 'A,B bzw. C,D%': the sign printed once serves both numbers."""
+    if t.percent or t.kind != "number" or not t.decimals:
+        return False
+    nxt = next((u for u in tokens if u.start > t.start), None)
+    return (nxt is not None and nxt.percent and nxt.decimals == t.decimals
+            and bool(_SHARED_SIGN.match(doc.text[t.end:nxt.start])))
 
 
 def percent_value(doc: Document, t: Token, sentence: Span) -> bool:

@@ -20,6 +20,7 @@ from agent.rules.endpoints import (
     timepoint_in,
 )
 from agent.rules.identity import TrialNames
+from agent.rules.labels import TERMS
 from agent.rules.layout import Layout, body_sentences
 from agent.rules.met import MET_NO, MET_YES
 from agent.rules.percents import (
@@ -304,6 +305,39 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
                 quote=quote,
             ))
     return results, safety
+
+
+# 'in-hospital mortality was X%', 'Survival after surgery was Y% at 2 years': an endpoint
+# term, a verb of being, a percentage (a cohort's rate, with no arm to compare).
+_COHORT_RATE = re.compile(
+    r"(?<![\w-])(?P<ep>(?:[\w-]+\s+){0,2}?" + TERMS + r"(?:\s+[\w-]+){0,3}?)\s+(?:was|were|of"
+    r"|reached|stood\s+at|lag\s+bei|betrug)\s+(?:about\s+|approximately\s+|nearly\s+)?"
+    r"(?P<v>\d[\d.,]*\s?%)", re.I)
+
+
+def cohort_rates(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
+                 ) -> list[DraftResult]:
+    """Percentages an endpoint term names in a 'X was Y%' clause that no other reader took."""
+    text = ctx.text
+    taken = {_value_at(text, r.estimate, r.quote) for r in results}
+    taken |= {_value_at(text, s.value, s.quote) for s in safety}
+    out: list[DraftResult] = []
+    for sentence in body_sentences(ctx.doc, ctx.layout):
+        for m in _COHORT_RATE.finditer(text, *sentence):
+            token = ctx.doc.token_at(m.start("v"))
+            if (token is None or token.start in taken or ctx.doc.role(token) != "percent"
+                    or not percent_value(ctx.doc, token, sentence)):
+                continue
+            q = quote_span(text, (m.start(), token.end), sentence)
+            out.append(DraftResult(
+                endpoint=_tidy_endpoint(m.group("ep")), measure="percent", estimate=token.text,
+                timepoint=timepoint_in(text[sentence[0]:sentence[1]]),
+                trial=ctx.trial_at(token.start), quote=text[q[0]:q[1]]))
+    return out
+
+
+def _tidy_endpoint(words: str) -> str:
+    return re.sub(r"^(?:the|a|an|and|in|of|with)\s+", "", " ".join(words.split()), flags=re.I)
 
 
 _SAFETY_SENTENCE = re.compile(r"\b(?:safety|side[- ]effects?|tolerab\w*|adverse)\b", re.I)
