@@ -284,3 +284,18 @@ def test_german_endpoint_words_name_a_result() -> None:
             "70,4%.\n")
     endpoints = {r.endpoint for r in extract_draft(text).results if r.estimate == "91,0"}
     assert any("krankheitskontrollrate" in e.lower() for e in endpoints)
+
+
+def test_a_comparative_after_the_value_names_its_endpoint() -> None:
+    labels = dict((v, e) for e, v in _labels(
+        "KESTREL-9\n\nThe device group had 9.7% (95% CI, 6.9-12.5; P <.001) less time above "
+        "range than the usual-care group.\n"))
+    assert labels["9.7%"] == "time above range"
+
+
+def test_the_sentence_before_names_the_rates() -> None:
+    text = ("KESTREL-9\n\nThe KESTREL-9 trial enrolled 220 patients on drug A or drug B. "
+            "Rates of PASI 90 response were lower overall. In the second trial, the rates were "
+            "31.2% and 36.0% with drug A and drug B.\n")
+    endpoints = {e for e, v in _labels(text) if v in ("31.2%", "36.0%")}
+    assert endpoints and all("PASI 90" in e for e in endpoints)

@@ -31,6 +31,7 @@ _TERMS = (
     r"|(?:heart\s+failure\s+)?hospitali[sz]ations?|time\s+in\s+range|time\s+(?:above|below)\s+range"
     r"|mean\s+glucose|weight\s+loss|body\s+weight|HbA1c|LDL[- ]C(?:holesterol)?"
     r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
+    r"|(?:venous\s+)?thromboembolism|pulmonary\s+embolism|thrombosis"
     r"|(?:serious\s+|treatment-related\s+|grade\s+[345]\s+)?adverse\s+events?"
     r"|discontinu(?:ation|ed)|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
     r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1|survival"
@@ -51,7 +52,8 @@ _WEAK = re.compile(
     r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
     r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
-    r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s", re.I)
+    r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s"
+    r"|\b(?:group|arm|cohort)s?$", re.I)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"
                         r"(?P<label>[A-Za-z][^:\n]{2,80}?)[ \t]*%?[ \t]*$")
 _BULLET_VALUE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")
@@ -62,17 +64,37 @@ def weak_label(label: str) -> bool:
     return bool(_WEAK.search(label.strip())) and not _TERM.search(label)
 
 
+# 'X% (95% CI, ...) less time above range': the endpoint the comparative after a value names.
+_COMPARATIVE_AFTER = re.compile(
+    r"^\s?(?:\([^()]*\)\s*)?(?:higher|lower|more|less|fewer|greater|longer|shorter)\s+"
+    r"(?P<ep>[A-Za-z][^,;.()]{2,60}?)(?=\s+(?:than|compared|versus|vs\.?|with|in|during|at)\b"
+    r"|[,;.(]|$)")
+
+
 def label_near(doc: Document, value: Span, unnamed: str) -> str | None:
-    """The endpoint term nearest before the value in its sentence, else after it; else the
-    list item the value stands under."""
+    """The endpoint a comparative right after the value names; else the endpoint term nearest
+    before the value in its sentence, else after it; else the list item the value stands
+    under; else the last term of the sentence before ('... HiSCR75 was lower. The rates were
+    X% and Y%')."""
     sentence = doc.sentence_of(value[0])
+    comparative = _COMPARATIVE_AFTER.match(doc.text, value[1], sentence[1])
+    if comparative:
+        return comparative.group("ep").strip()
     before = list(_terms_in(doc, sentence[0], value[0]))
     if before:
         return before[-1]
     after = list(_terms_in(doc, value[1], sentence[1]))
     if after:
         return after[0]
-    return list_item_above(doc.text, value[0], unnamed)
+    listed = list_item_above(doc.text, value[0], unnamed)
+    if listed:
+        return listed
+    previous = [s for s in doc.sentences if s[1] <= sentence[0]]
+    if previous and "\n\n" not in doc.text[previous[-1][1]:sentence[0]]:
+        earlier = list(_terms_in(doc, *previous[-1]))
+        if earlier:
+            return earlier[-1]
+    return None
 
 
 def _terms_in(doc: Document, start: int, end: int) -> list[str]:
