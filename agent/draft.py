@@ -66,9 +66,14 @@ class DraftDesign(DraftModel):
 def _number_or_none(value: Any) -> Any:
     """'low', 'not reported', 'NR': words where a number goes mean the article gives none.
     Asking the model again costs a whole extraction and changes nothing."""
-    if isinstance(value, str) and value.strip() and parse_number(value) is None:
+    if isinstance(value, str) and value.strip() and not _reads_as_number(value):
         return None
     return value
+
+
+def _reads_as_number(raw: str) -> bool:
+    """A number in either convention: 'X.Y%', or 'X,Y %' as a German page writes it."""
+    return parse_number(raw) is not None or parse_number(raw, True) is not None
 
 
 class DraftArm(DraftModel):
@@ -127,7 +132,7 @@ class DraftResult(DraftModel):
             raw = getattr(self, name)
             if raw is None:
                 continue
-            if parse_number(raw) is None:
+            if not _reads_as_number(raw):
                 raise ValueError(f"{name} {raw!r} is not a number: give the number as written")
             if not matching_tokens(self.quote, raw):
                 raise ValueError(

@@ -299,3 +299,23 @@ def test_the_sentence_before_names_the_rates() -> None:
             "31.2% and 36.0% with drug A and drug B.\n")
     endpoints = {e for e, v in _labels(text) if v in ("31.2%", "36.0%")}
     assert endpoints and all("PASI 90" in e for e in endpoints)
+
+
+def test_time_points_listed_after_a_plural_unit_are_no_values() -> None:
+    from agent.rules import extract_draft
+
+    text = ("ORCA-5 trial\n\nThe ORCA-5 trial randomised 300 patients to drug A (n=150) or "
+            "placebo (n=150). Key secondary end points included changes in FEV1 at weeks 12 "
+            "and 52.\n")
+    assert not [r for r in extract_draft(text).results if r.estimate in ("12", "52")]
+
+
+def test_a_german_percentage_with_a_space_keeps_its_value_and_names_its_endpoint() -> None:
+    from agent.rules import extract_draft
+
+    text = ("Psoriasis-Arthritis\n\nIn der randomisierten Studie ORCA-DE wurden 600 Patienten "
+            "behandelt. Nach 16 Wochen hatten je 51,4 % der Patienten mit 150 mg und 60,2 % "
+            "derjenigen mit 300 mg ein ACR-20-Ansprechen erzielt, verglichen mit 21,7 % unter "
+            "Plazebo.\n")
+    rows = [(r.endpoint, r.estimate) for r in extract_draft(text).results]
+    assert ("ACR-20", "51,4 %") in rows

@@ -41,7 +41,7 @@ _TERMS = (
     r"|Hospitalisierung(?:en)?|Endpunktereignisse|Schlaganf(?:a|ä)lle?|Blutung(?:en)?)"
 )
 TERMS = _TERMS
-_TERM = re.compile(r"(?<![\w-])" + _TERMS + r"(?![\w-])", re.I)
+_TERM = re.compile(r"(?<!\w)" + _TERMS + r"(?!\w)", re.I)
 # '(<ABBR>)' after '<endpoint words>': an endpoint the article names and shortens.
 _DEFINED = re.compile(r"(?<![\w-])(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\("
                       r"(?P<short>[A-Za-z][A-Za-z0-9-]{1,9})\)")
@@ -53,7 +53,9 @@ _WEAK = re.compile(
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
     r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s"
-    r"|\b(?:group|arm|cohort)s?$", re.I)
+    r"|\b(?:group|arm|cohort)s?$"
+    # German function words open a clause, not an endpoint: 'nach 16 Wochen hatten je'
+    r"|^(?:nach|es|je|bei|unter|mit|im|in\s+(?:der|den|dem))\b", re.I)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"
                         r"(?P<label>[A-Za-z][^:\n]{2,80}?)[ \t]*%?[ \t]*$")
 _BULLET_VALUE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")

@@ -52,6 +52,9 @@ _UNIT = re.compile(
 _NUMBER_BEFORE_EXCLUDED = re.compile(
     r"(?:\b(?:week|day|month|year|for|within|after|through|every|aged?|up\s+to|NIHSS|grade"
     r"|score\s+of|least|than|dose\s+of|baseline\s+mean\s+of|from|dem|n\s?=)|[-/×x])\s*$", re.I)
+# 'at weeks 12 and 52': time points listed after a plural unit.
+_TIME_LIST_BEFORE = re.compile(r"\b(?:weeks|days|months|years|Wochen|Monaten)\s+"
+                               r"(?:\d+\s*(?:,|and|or|und|to|-)\s*)*$", re.I)
 _PERCENT_IN_BRACKETS = re.compile(r"^\s*\(\s*[−-]?\d[\d.,·]*\s?%\s*\)")
 _ARM_REF_START = re.compile(r"^\s*(?:with|on|in\s+the|for\s+the|unter|mit|while\s+(?:patients"
                             r"|they)\s+took)\b")
@@ -176,7 +179,8 @@ def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
     if t.percent or t.kind != "number" or doc.role(t) not in ("other", "time", "rate", "count"):
         return False
     before = doc.text[max(sentence[0], t.start - 25):t.start]
-    if _NUMBER_BEFORE_EXCLUDED.search(before) or _THRESHOLD_BEFORE.search(before):
+    if (_NUMBER_BEFORE_EXCLUDED.search(before) or _THRESHOLD_BEFORE.search(before)
+            or _TIME_LIST_BEFORE.search(before)):
         return False
     after = doc.text[t.end:t.end + 60]
     unit = _UNIT.match(after)
