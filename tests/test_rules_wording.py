@@ -319,3 +319,15 @@ def test_a_german_percentage_with_a_space_keeps_its_value_and_names_its_endpoint
             "Plazebo.\n")
     rows = [(r.endpoint, r.estimate) for r in extract_draft(text).results]
     assert ("ACR-20", "51,4 %") in rows
+
+
+def test_per_arm_counts_with_denominators_are_per_arm_rates() -> None:
+    from agent.rules import extract_draft
+
+    text = ("LANTERN-CKD\n\nIn this prespecified analysis we analysed those who received a "
+            "dose (n=806). Hyperkalaemia occurred in 113 (14.0%) patients: 51/275 (18.5%) "
+            "lirenone, 39/271 (14.4%) COMBO, and 24/269 (8.9%) gliflozin with few "
+            "discontinuations.\n")
+    rows = {(r.arm, r.estimate, r.n) for r in extract_draft(text).results}
+    assert {("lirenone", "18.5%", "275"), ("gliflozin", "8.9%", "269"), (None, "14.0%", None)
+            } <= rows

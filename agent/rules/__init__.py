@@ -67,6 +67,7 @@ from agent.rules.results import (
     arm_results,
     cohort_rates,
     figure_results,
+    fraction_results,
     lone_safety,
     reduction_results,
     stat_results,
@@ -148,6 +149,7 @@ def extract_draft(text: str) -> DraftRecord:
     results += _new(results, listed_values(doc, layout, arms, UNNAMED))
     results += _new(results, table_values(doc, layout, arms or table_arms(doc, layout)))
     safety += lone_safety(ctx, results, safety)
+    results += fraction_results(ctx, results)
     results += cohort_rates(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     for result in results:

@@ -184,6 +184,16 @@ _FRACTION_ARM = re.compile(
     r"(?=\s*(?:,|;|\.|$)|\s+(?:and|with|vs\.?|versus|group|arm)\b)")
 
 
+def fraction_values(doc: Document, sentence: Span) -> list[tuple[str, str, str]]:
+    """(label, N, p% as written) for each 'k/N (p%) <label>' of a sentence."""
+    out = []
+    for m in _FRACTION_ARM.finditer(doc.text, *sentence):
+        pct = re.search(r"\(\s*(\d+(?:[.,]\d+)?\s?%)", doc.text[m.start():m.end()])
+        if pct:
+            out.append((m.group("label"), m.group("n"), pct.group(1)))
+    return out
+
+
 def _arms_from_fractions(doc: Document, sentence: Span) -> list[DraftArm]:
     """'k/N (p%) <drug A>, k/M (p%) <combination>, and k/L (p%) <drug B>': the denominators
     of a per-arm count are the arms' sizes."""

@@ -33,7 +33,7 @@ _TERMS = (
     r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
     r"|(?:venous\s+)?thromboembolism|pulmonary\s+embolism|thrombosis"
     r"|(?:serious\s+|treatment-related\s+|grade\s+[345]\s+)?adverse\s+events?"
-    r"|discontinu(?:ation|ed)|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
+    r"|discontinu(?:ations?|ed)|infections?|hypotension|hyperkal[a]?emia|MACE|PFS|OS|EFS|DFS|i?DFS|ORR|DCR"
     r"|pCR|MRD[- ]negativity|HiSCR\d*|PASI\s?\d+|ACR[- ]?\d+|EASI[- ]?\d+|FEV1|survival"
     # German: the words a German report names its endpoints with
     r"|(?:progressionsfreies\s+|Gesamt)?Überleben|Progress(?:ionsrisiko)?|Ansprech(?:en|rate)"

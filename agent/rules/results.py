@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from agent.document import Document, StatTuple
 from agent.draft import DraftArm, DraftResult, DraftSafety
+from agent.rules.arms import fraction_values
 from agent.rules.endpoints import (
     EFFECT_OBJECT,
     NOT_PRIMARY,
@@ -28,6 +29,7 @@ from agent.rules.percents import (
     ArmGroup,
     arm_groups,
     clause_start,
+    match_arm,
     per_arm_measure,
     percent_value,
 )
@@ -311,8 +313,27 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
 # term, a verb of being, a percentage (a cohort's rate, with no arm to compare).
 _COHORT_RATE = re.compile(
     r"(?<![\w-])(?P<ep>(?:[\w-]+\s+){0,2}?" + TERMS + r"(?:\s+[\w-]+){0,3}?)\s+(?:was|were|of"
-    r"|reached|stood\s+at|lag\s+bei|betrug)\s+(?:about\s+|approximately\s+|nearly\s+)?"
+    r"|reached|stood\s+at|lag\s+bei|betrug|occurred\s+in\s+(?:\d[\d,]*\s*\()?)\s*"
+    r"(?:about\s+|approximately\s+|nearly\s+)?"
     r"(?P<v>\d[\d.,]*\s?%)", re.I)
+
+
+def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResult]:
+    """'k/N (p%) <arm A>, k/M (q%) <arm B>': a per-arm rate with its denominator."""
+    text = ctx.text
+    taken = {_value_at(text, r.estimate, r.quote) for r in results}
+    out: list[DraftResult] = []
+    for sentence in body_sentences(ctx.doc, ctx.layout):
+        for label, n, pct in fraction_values(ctx.doc, sentence):
+            k = match_arm(label, ctx.arms) if ctx.arms else None
+            at = text.find(f"({pct}", sentence[0], sentence[1])
+            if k is None or at < 0 or at + 1 in taken:
+                continue
+            q = quote_span(text, (at, at + len(pct) + 1), sentence)
+            out.append(DraftResult(
+                endpoint=UNNAMED, measure="percent", estimate=pct, arm=ctx.arms[k].label, n=n,
+                quote=text[q[0]:q[1]]))
+    return out
 
 
 def cohort_rates(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
