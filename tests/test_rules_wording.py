@@ -331,3 +331,13 @@ def test_per_arm_counts_with_denominators_are_per_arm_rates() -> None:
     rows = {(r.arm, r.estimate, r.n) for r in extract_draft(text).results}
     assert {("lirenone", "18.5%", "275"), ("gliflozin", "8.9%", "269"), (None, "14.0%", None)
             } <= rows
+
+
+def test_a_dosing_code_names_an_arm_without_a_known_arm() -> None:
+    from agent.rules import extract_draft
+
+    text = ("ORCA-9\n\nIn the randomised ORCA-9 trial, a PASI 90 response was reached in 44.1% "
+            "of patients in Q4W (P=0.02 vs placebo), 46.0% in Q2W (P=0.004 vs placebo), and "
+            "21.5% in the placebo group.\n")
+    rows = {(r.arm, r.estimate) for r in extract_draft(text).results}
+    assert {("Q4W", "44.1%"), ("Q2W", "46.0%")} <= rows

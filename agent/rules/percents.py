@@ -367,8 +367,9 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
     if not percent and len(out) < 2:
         return []
     if not arms and len(out) == 1 and not re.search(
-            r"\b(?:group|arm)\b|\b(?:given|receiving|treated\s+with|assigned\s+to|who)\b|-treated",
-            refs[0].words):
+            r"\b(?:group|arm)\b|\b(?:given|receiving|treated\s+with|assigned\s+to|who)\b|-treated"
+            # 'in Q4W', 'in the 300 mg': a dosing code or a dose names an arm
+            r"|\bin\s+(?:the\s+)?(?:[A-Z]+\d+[A-Z]*|\d+(?:[.,]\d+)?\s?mg)\b", refs[0].words):
         return []
     return out
 
