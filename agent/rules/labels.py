@@ -12,6 +12,7 @@ list item it stands under.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from agent.document import Document
 from agent.schema import Span
@@ -99,9 +100,15 @@ def label_near(doc: Document, value: Span, unnamed: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=32)
+def _defined_in(text: str) -> dict[str, str]:
+    """The endpoints an article names and shortens: abbreviation -> words."""
+    return {m.group("short"): m.group("long") for m in _DEFINED.finditer(text)
+            if m.group("short") not in _STATISTICS}
+
+
 def _terms_in(doc: Document, start: int, end: int) -> list[str]:
-    defined = {m.group("short"): m.group("long") for m in _DEFINED.finditer(doc.text)
-               if m.group("short") not in _STATISTICS}
+    defined = _defined_in(doc.text)
     found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _TERM.finditer(doc.text,
                                                                                     start, end)]
     for short, long in defined.items():

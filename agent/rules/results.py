@@ -321,7 +321,7 @@ _COHORT_RATE = re.compile(
 def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResult]:
     """'k/N (p%) <arm A>, k/M (q%) <arm B>': a per-arm rate with its denominator."""
     text = ctx.text
-    taken = {_value_at(text, r.estimate, r.quote) for r in results}
+    taken = _taken(text, results, [])
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         for label, n, pct in fraction_values(ctx.doc, sentence):
@@ -340,8 +340,7 @@ def cohort_rates(ctx: Context, results: list[DraftResult], safety: list[DraftSaf
                  ) -> list[DraftResult]:
     """Percentages an endpoint term names in a 'X was Y%' clause that no other reader took."""
     text = ctx.text
-    taken = {_value_at(text, r.estimate, r.quote) for r in results}
-    taken |= {_value_at(text, s.value, s.quote) for s in safety}
+    taken = _taken(text, results, safety)
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         for m in _COHORT_RATE.finditer(text, *sentence):
@@ -369,8 +368,7 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
     """'Safety was acceptable: <event> occurred in X% of participants': a percentage in a
     sentence about harm that no arm claims (a single-arm study, a crossover, a pooled rate)."""
     text = ctx.text
-    taken = {_value_at(text, r.estimate, r.quote) for r in results}
-    taken |= {_value_at(text, s.value, s.quote) for s in safety}
+    taken = _taken(text, results, safety)
     out: list[DraftSafety] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         in_section = ctx.layout.kind_at(sentence[0]) == "safety"
@@ -389,6 +387,12 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
             q = quote_span(text, (clause, t.end), sentence)
             out.append(DraftSafety(event=event, value=t.text, quote=text[q[0]:q[1]]))
     return out
+
+
+def _taken(text: str, results: list[DraftResult], safety: list[DraftSafety]) -> set[int]:
+    """Where the values the other readers took start: a value is read once."""
+    return ({_value_at(text, r.estimate, r.quote) for r in results}
+            | {_value_at(text, f.value, f.quote) for f in safety})
 
 
 def _value_at(text: str, value: str | None, quote: str | None) -> int:
