@@ -156,17 +156,16 @@ def test_a_bullet_value_takes_the_list_item_above_it() -> None:
 
 
 def test_a_sentence_opening_with_its_source_takes_the_endpoint_term() -> None:
-    text = ("Highlights\n\nData from the phase 2 KESTREL-9 trial (NCT01234567) showed that the "
-            "5-year event-free survival rates were 90.3% and 92.6% (HR, 1.21; 95% CI, 0.58-2.52; "
+    text = ("Highlights\n\nAccording to the phase 2 KESTREL-9 trial (NCT01234567), at 5 years "
+            "event-free survival reached 90.3% and 92.6% (HR, 1.21; 95% CI, 0.58-2.52; "
             "P = .61).\n")
     labels = dict((v, e) for e, v in _labels(text))
     assert labels["1.21"].startswith("event-free survival")
 
 
 def test_an_abbreviation_the_article_defines_names_its_endpoint() -> None:
-    text = ("KESTREL-9\n\nParticipants on the device achieved a 10.8% (95% CI, 8.1-13.5; "
-            "P <.001) higher time in target range overnight (TIRo) compared with usual care."
-            "\n")
+    text = ("KESTREL-9\n\nParticipants given the device had a 10.8% (95% CI, 8.1-13.5) higher "
+            "overnight time in target range (TIRo) than with usual care.\n")
     assert any("time in target range" in e for e, v in _labels(text) if v == "10.8%")
 
 
@@ -260,7 +259,7 @@ def test_a_percent_sign_printed_once_serves_both_numbers() -> None:
     from agent.rules import extract_draft
 
     text = ("ORCA-3 trial\n\nThe ORCA-3 trial randomised 400 patients to drug A (n=200) or drug B "
-            "(n=200). The disease control rate was 88.1 versus 71.4% with drug A and drug B, "
+            "(n=200). Disease control: 88.1 versus 71.4% with drug A and drug B, "
             "respectively.\n")
     values = {(r.arm, r.estimate) for r in extract_draft(text).results}
     assert {("drug A", "88.1"), ("drug B", "71.4%")} <= values
@@ -280,7 +279,7 @@ def test_german_endpoint_words_name_a_result() -> None:
     from agent.rules import extract_draft
 
     text = ("Kongressbericht\n\nIn der Phase-III-Studie KORALLE-12 sprachen 71,3 versus 40,2% "
-            "der Patientinnen auf die Therapie an. Die Krankheitskontrollrate lag bei 91,0 versus "
+            "der Patientinnen auf die Therapie an. Die Krankheitskontrollrate betrug 91,0 versus "
             "70,4%.\n")
     endpoints = {r.endpoint for r in extract_draft(text).results if r.estimate == "91,0"}
     assert any("krankheitskontrollrate" in e.lower() for e in endpoints)
@@ -288,15 +287,15 @@ def test_german_endpoint_words_name_a_result() -> None:
 
 def test_a_comparative_after_the_value_names_its_endpoint() -> None:
     labels = dict((v, e) for e, v in _labels(
-        "KESTREL-9\n\nThe device group had 9.7% (95% CI, 6.9-12.5; P <.001) less time above "
-        "range than the usual-care group.\n"))
+        "KESTREL-9\n\nWith the device, patients spent 9.7% (95% CI, 6.9-12.5) less time above "
+        "range than with usual care.\n"))
     assert labels["9.7%"] == "time above range"
 
 
 def test_the_sentence_before_names_the_rates() -> None:
     text = ("KESTREL-9\n\nThe KESTREL-9 trial enrolled 220 patients on drug A or drug B. "
-            "Rates of PASI 90 response were lower overall. In the second trial, the rates were "
-            "31.2% and 36.0% with drug A and drug B.\n")
+            "PASI 90 responses were less frequent. Among those in the second trial, the rates "
+            "were 31.2% and 36.0% with drug A and drug B.\n")
     endpoints = {e for e, v in _labels(text) if v in ("31.2%", "36.0%")}
     assert endpoints and all("PASI 90" in e for e in endpoints)
 
@@ -314,9 +313,8 @@ def test_a_german_percentage_with_a_space_keeps_its_value_and_names_its_endpoint
     from agent.rules import extract_draft
 
     text = ("Psoriasis-Arthritis\n\nIn der randomisierten Studie ORCA-DE wurden 600 Patienten "
-            "behandelt. Nach 16 Wochen hatten je 51,4 % der Patienten mit 150 mg und 60,2 % "
-            "derjenigen mit 300 mg ein ACR-20-Ansprechen erzielt, verglichen mit 21,7 % unter "
-            "Plazebo.\n")
+            "behandelt. Nach 16 Wochen zeigten je 51,4 % unter 150 mg und 60,2 % unter 300 mg "
+            "ein ACR-20-Ansprechen, aber nur 21,7 % unter Plazebo.\n")
     rows = [(r.endpoint, r.estimate) for r in extract_draft(text).results]
     assert ("ACR-20", "51,4 %") in rows
 
@@ -336,8 +334,8 @@ def test_per_arm_counts_with_denominators_are_per_arm_rates() -> None:
 def test_a_dosing_code_names_an_arm_without_a_known_arm() -> None:
     from agent.rules import extract_draft
 
-    text = ("ORCA-9\n\nIn the randomised ORCA-9 trial, a PASI 90 response was reached in 44.1% "
-            "of patients in Q4W (P=0.02 vs placebo), 46.0% in Q2W (P=0.004 vs placebo), and "
+    text = ("ORCA-9\n\nIn the randomised ORCA-9 trial, PASI 90 was achieved by 44.1% of "
+            "patients in Q4W (P=0.02 vs placebo), by 46.0% in Q2W (P=0.004 vs placebo) and by "
             "21.5% in the placebo group.\n")
     rows = {(r.arm, r.estimate) for r in extract_draft(text).results}
     assert {("Q4W", "44.1%"), ("Q2W", "46.0%")} <= rows
