@@ -3,8 +3,9 @@
 "verified" promises an editor that nothing the article states is missing from the record. The
 result tuples a record leaves out are reported by `verify.uncovered`; this module covers the
 rest: a named primary endpoint, a stated number of patients, the arms, a safety finding with a
-figure. Each detector reads the article alone (never the extractor's reading of it), so a record
-from any backend is held to the same text. A missing item is an error: the record needs review.
+figure, percentages compared between groups. Each detector reads the article alone (never the
+extractor's reading of it), so a record from any backend is held to the same text. A missing
+item is an error: the record needs review.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 
 from agent.document import Document
 from agent.grounding import cited_numbers
+from agent.numbers import Token
 from agent.report import Check
 from agent.schema import Span, TrialRecord
 
@@ -62,6 +64,7 @@ def missing(doc: Document, record: TrialRecord) -> Iterator[Check]:
                           "the article names the arms ({quote}); the record has none")
     if not record.safety and not any(_SAFETY_STATED.search(r.endpoint) for r in record.results):
         yield from _safety(doc, record)
+    yield from _compared_values(doc, record)
 
 
 def _body(doc: Document) -> Iterator[Span]:
@@ -94,6 +97,36 @@ def _safety(doc: Document, record: TrialRecord) -> Iterator[Check]:
                          "the article reports a safety finding with a figure ({quote}); the "
                          "record has no safety finding", (start, end), m.span())
             return
+
+
+# Two percentages compared: 'A% versus B%', 'A% and B% ..., respectively', 'A% with X vs B%'.
+_COMPARED = re.compile(r"\d\s?%[^.;%]{0,60}?\b(?:versus|vs\.?|compared\s+with|respectively)\b"
+                       r"|\b(?:versus|vs\.?)\s+\d[\d.,]*\s?%", re.I)
+_BASELINE = re.compile(r"\b(?:women|female|males?|men|aged?|baseline|white|black|asian|history\s+"
+                       r"of|prior|previous|median\s+age|mean\s+age|were\s+treated\s+with)\b",
+                       re.I)
+
+
+def _compared_values(doc: Document, record: TrialRecord) -> Iterator[Check]:
+    """A sentence that compares percentages between groups, none of whose numbers the record
+    cites: a result left out (`uncovered` lists the tuples with a CI or P)."""
+    cited = [c.number.span for c in cited_numbers(record) if c.number.span]
+    for start, end in _body(doc):
+        words = doc.text[start:end]
+        if any(start <= s < end for s, _ in cited) or _BASELINE.search(words):
+            continue
+        if any(t.start >= start and t.end <= end for t in _tuple_tokens(doc)):
+            continue  # reported by `uncovered`
+        m = _COMPARED.search(words)
+        values = [t for t in doc.tokens_in(start, end) if t.percent and doc.role(t) == "percent"]
+        if m and len(values) >= 2:
+            yield _check(doc, "/results", "uncovered_values",
+                         "the article compares figures here ({quote}); the record cites none "
+                         "of them", (start, end), (start + m.start(), start + m.end()))
+
+
+def _tuple_tokens(doc: Document) -> list[Token]:
+    return [t for tup in doc.tuples for t in tup.tokens]
 
 
 def _check(doc: Document, field: str, kind: str, message: str, sentence: Span, hit: Span

@@ -95,3 +95,23 @@ def test_the_not_a_trial_badge_in_markdown_html_and_batch_index(tmp_path: object
                     checks=report.checks, status=report.status, generated_at=datetime.now(UTC))
     assert "not a trial report" in render(output, "markdown")
     assert 'status-not_a_trial">ℹ not a trial report' in render(output, "html")
+
+
+def test_compared_percentages_the_record_leaves_out_are_an_error() -> None:
+    text = TEXT + "Remission was reached by 41.0% with velmitide versus 22.5% with placebo.\n"
+    record = anchor_record(DraftRecord.model_validate({
+        "trial_names": ["ORCHARD-2"], "n_total": "1,204", "primary_endpoint": "time to first "
+        "flare", "arms": [DraftArm(label="velmitide 20 mg"), DraftArm(label="placebo")],
+        "results": [RESULT], "safety": SAFETY}), text)
+    assert missing_kinds(record, text) == set()
+    (check,) = verify(record, text).of_kind("uncovered_values")
+    assert check.severity == "error" and "41.0%" in text[slice(*check.span)]
+
+
+def test_baseline_percentages_are_no_result_left_out() -> None:
+    text = TEXT + "Women made up 41.0% of the velmitide group versus 42.5% of the placebo group.\n"
+    record = anchor_record(DraftRecord.model_validate({
+        "trial_names": ["ORCHARD-2"], "n_total": "1,204", "primary_endpoint": "time to first "
+        "flare", "arms": [DraftArm(label="velmitide 20 mg"), DraftArm(label="placebo")],
+        "results": [RESULT], "safety": SAFETY}), text)
+    assert not verify(record, text).of_kind("uncovered_values")
