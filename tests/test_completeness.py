@@ -21,13 +21,13 @@ SAFETY = [DraftSafety(event="serious adverse events", arm=arm, value=value,
           for arm, value in (("velmitide", "4.1%"), ("placebo", "4.3%"))]
 
 
-def complete(**changes: object) -> TrialRecord:
+def complete(text: str = TEXT, **changes: object) -> TrialRecord:
     fields: dict[str, object] = {
         "trial_names": ["ORCHARD-2"], "n_total": "1,204", "primary_endpoint": "time to first "
         "flare", "arms": [DraftArm(label="velmitide 20 mg"), DraftArm(label="placebo")],
         "results": [RESULT], "safety": SAFETY}
     fields.update(changes)
-    return anchor_record(DraftRecord.model_validate(fields), TEXT)
+    return anchor_record(DraftRecord.model_validate(fields), text)
 
 
 def missing_kinds(record: TrialRecord, text: str = TEXT) -> set[str]:
@@ -99,10 +99,7 @@ def test_the_not_a_trial_badge_in_markdown_html_and_batch_index(tmp_path: object
 
 def test_compared_percentages_the_record_leaves_out_are_an_error() -> None:
     text = TEXT + "Remission was reached by 41.0% with velmitide versus 22.5% with placebo.\n"
-    record = anchor_record(DraftRecord.model_validate({
-        "trial_names": ["ORCHARD-2"], "n_total": "1,204", "primary_endpoint": "time to first "
-        "flare", "arms": [DraftArm(label="velmitide 20 mg"), DraftArm(label="placebo")],
-        "results": [RESULT], "safety": SAFETY}), text)
+    record = complete(text)
     assert missing_kinds(record, text) == set()
     (check,) = verify(record, text).of_kind("uncovered_values")
     assert check.severity == "error" and "41.0%" in text[slice(*check.span)]
@@ -110,8 +107,5 @@ def test_compared_percentages_the_record_leaves_out_are_an_error() -> None:
 
 def test_baseline_percentages_are_no_result_left_out() -> None:
     text = TEXT + "Women made up 41.0% of the velmitide group versus 42.5% of the placebo group.\n"
-    record = anchor_record(DraftRecord.model_validate({
-        "trial_names": ["ORCHARD-2"], "n_total": "1,204", "primary_endpoint": "time to first "
-        "flare", "arms": [DraftArm(label="velmitide 20 mg"), DraftArm(label="placebo")],
-        "results": [RESULT], "safety": SAFETY}), text)
+    record = complete(text)
     assert not verify(record, text).of_kind("uncovered_values")
