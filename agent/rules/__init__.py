@@ -160,7 +160,6 @@ def extract_draft(text: str) -> DraftRecord:
     presenter, congress = presenter_and_congress(text, layout, trials.roundup, doc.body_end)
     population, condition = (None, None) if trials.roundup else population_of(doc, layout)
     design = design_of(doc, layout, arms)
-    # `or`, not `body_end`: a reference list at offset 0 leaves the whole body to search.
     is_trial = bool(stats) or bool(_TRIAL_WORDS.search(
         text[layout.body_start():doc.body_end]))
     met = None

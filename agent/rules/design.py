@@ -25,7 +25,6 @@ _ALLOCATION_CONTEXT = re.compile(
 
 def design_of(doc: Document, layout: Layout, arms: list[DraftArm]) -> DraftDesign:
     text = doc.text
-    # `or`, not `body_end`: a reference list at offset 0 leaves the whole text as the region.
     end = doc.body_end
     parts = [(s.start, s.end) for s in layout.sections if s.kind == "design"]
     if not parts:
