@@ -315,7 +315,9 @@ def analyse(text: str) -> Document:
     doc.references_start = refs[-1].start() if refs else None
     page = read_page(text)
     doc.body_start = page.headline[0] if page.headline else page.body_start
-    doc.body_end = min(page.body_end, refs[-1].start() if refs else len(text))
+    # A 'Sources' or 'References' heading above the article (a page's top bar) ends nothing.
+    ref_start = refs[-1].start() if refs else len(text)
+    doc.body_end = min(page.body_end, ref_start if ref_start > doc.body_start else len(text))
     doc.injection_spans = _injections(doc)
     doc.damaged_spans = _damage(text)
     doc.p_values = _p_values(doc)

@@ -92,3 +92,12 @@ def test_the_copied_page_is_verified(page_record: TrialRecord) -> None:
 ])
 def test_headlines_of_copied_pages(text: str, headline: str | None) -> None:
     assert headline_of(text) == headline
+
+
+def test_a_sources_line_above_the_article_ends_nothing() -> None:
+    from agent.document import analyse
+
+    text = ("Sources:\nORBIT-HF: early initiation lowers readmissions\n\nIn ORBIT-HF, 1,200 "
+            "patients were randomised; readmissions fell (HR 0.80; 95% CI 0.70-0.91).\n")
+    doc = analyse(text)
+    assert doc.body_end == len(text) and len(doc.tuples) == 1
