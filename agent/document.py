@@ -100,6 +100,8 @@ _RATE_AFTER = re.compile(r"^\s?(?:events?\s)?per\s(?:1,?000|100)\b", re.I)
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
            r"December")
 _YEAR_CONTEXT = re.compile(r"(?:" + _MONTHS + r"|since|in|of|from|until|by|,)\s*$", re.I)
+# Before a number of people, only these still make it a year ('since 2019 patients have ...').
+_SURE_YEAR_CONTEXT = re.compile(r"(?:" + _MONTHS + r"|since|until)\s*$", re.I)
 
 _SIGNIFICANCE = re.compile(
     r"\bsignifican(?:t|tly|ce)\b|\bmet (?:its|the) primary (?:end ?point|outcome)\b"
@@ -587,11 +589,12 @@ def _context_role(doc: Document, t: Token) -> Role:
     if _TIME_AFTER.match(after):
         return "time"
     # '2,0NN patients' is a count: a year is written as four bare digits.
+    people = _PEOPLE.match(after)
     if t.decimals == 0 and 1900 <= t.value <= 2100 and t.text.isdigit() and (
-        _YEAR_CONTEXT.search(before) or not _PEOPLE.match(after)
+        _SURE_YEAR_CONTEXT.search(before) if people else True
     ):
         return "year"
-    if t.decimals == 0 and (_N_BEFORE.search(before) or _PEOPLE.match(after)):
+    if t.decimals == 0 and (_N_BEFORE.search(before) or people):
         return "n"
     if t.decimals == 0 and re.match(r"^\s?(?:\(|of\s)", after):
         return "count"

@@ -241,3 +241,16 @@ def test_a_german_ci_with_its_abbreviation_in_brackets() -> None:
     (tup,) = doc.tuples
     assert tup.estimate is not None and tup.estimate.text == "0,41"
     assert tup.ci is not None and (tup.ci.lower.text, tup.ci.upper.text) == ("0,30", "0,56")
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    ("data from 2031 drug-exposed participants were pooled", "n"),
+    ("since 2019 patients have waited", "year"),
+    ("the trial ran in 2019 across Europe", "year"),
+])
+def test_a_four_digit_count_of_people_is_no_year(text: str, role: str) -> None:
+    from agent.document import analyse
+
+    doc = analyse(text)
+    (token,) = [t for t in doc.tokens if t.text in ("2031", "2019")]
+    assert doc.role(token) == role

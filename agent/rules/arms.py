@@ -233,8 +233,6 @@ _TOTAL_LABEL = re.compile(
 _NOT_TOTAL_BEFORE = re.compile(r"\b(?:subgroup|substudy|subset|Substudie|Among|among|of\s+whom"
                                r"|Of\s+these)\b[^.;]*$")
 _NOT_TOTAL_AFTER = re.compile(r"^[^.;,]{0,40}\b(?:screened|subgroup|substudy|subset)\b")
-_PEOPLE_SOON = re.compile(r"^\s(?:[\w-]+\s){1,2}(?:patients|participants|people|adults|subjects"
-                          r"|individuals)\b")
 _APPROXIMATE = re.compile(r"\b(?:[Nn]early|[Aa]bout|[Aa]pproximately|[Mm]ore\s+than|[Oo]ver"
                           r"|[Aa]lmost|[Rr]oughly)\s$")
 
@@ -274,8 +272,7 @@ def _total_score(doc: Document, t: Token, layout: Layout) -> int:
     after = text[t.end:sentence[1]]
     if _NOT_TOTAL_BEFORE.search(before) or _NOT_TOTAL_AFTER.search(after):
         return 0
-    # 'N drug-exposed participants': a word or two may stand between.
-    people = doc.role(t) == "n" or bool(_PEOPLE_SOON.match(after))
+    people = doc.role(t) == "n"
     score = 0
     if _N_TOTAL_EQ.search(before):
         inside_arms = len(N_EQ.findall(text[sentence[0]:sentence[1]])) >= 2
