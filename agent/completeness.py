@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 from agent.document import Document
 from agent.grounding import cited_numbers
-from agent.numbers import Token
 from agent.report import Check
 from agent.schema import Span, TrialRecord
 
@@ -62,9 +61,10 @@ def missing(doc: Document, record: TrialRecord) -> Iterator[Check]:
     if not record.arms:
         yield from _first(doc, _ARMS_STATED, "/arms", "missing_arms",
                           "the article names the arms ({quote}); the record has none")
+    cited = [c.number.span for c in cited_numbers(record) if c.number.span]
     if not record.safety and not any(_SAFETY_STATED.search(r.endpoint) for r in record.results):
-        yield from _safety(doc, record)
-    yield from _compared_values(doc, record)
+        yield from _safety(doc, cited)
+    yield from _compared_values(doc, cited)
 
 
 def _body(doc: Document) -> Iterator[Span]:
@@ -82,13 +82,12 @@ def _first(doc: Document, regex: re.Pattern[str], field: str, kind: str, message
             return
 
 
-def _safety(doc: Document, record: TrialRecord) -> Iterator[Check]:
+def _safety(doc: Document, cited: list[Span]) -> Iterator[Check]:
     """A safety finding with a figure: a sentence about harm that holds a percentage or a
     count of patients, none of whose numbers the record cites (a record may file the event
     among its results)."""
-    cited = [c.number.span for c in cited_numbers(record) if c.number.span]
     for start, end in _body(doc):
-        if any(start <= s < end for s, _ in cited):
+        if _cites_any(cited, start, end):
             continue
         m = _SAFETY_STATED.search(doc.text, start, end)
         if m and any(t.percent or doc.role(t) in ("n", "count") for t in doc.tokens_in(start, end)
@@ -107,15 +106,15 @@ _BASELINE = re.compile(r"\b(?:women|female|males?|men|aged?|baseline|white|black
                        re.I)
 
 
-def _compared_values(doc: Document, record: TrialRecord) -> Iterator[Check]:
+def _compared_values(doc: Document, cited: list[Span]) -> Iterator[Check]:
     """A sentence that compares percentages between groups, none of whose numbers the record
     cites: a result left out (`uncovered` lists the tuples with a CI or P)."""
-    cited = [c.number.span for c in cited_numbers(record) if c.number.span]
+    in_tuples = [t.span for tup in doc.tuples for t in tup.tokens]
     for start, end in _body(doc):
         words = doc.text[start:end]
-        if any(start <= s < end for s, _ in cited) or _BASELINE.search(words):
+        if _cites_any(cited, start, end) or _BASELINE.search(words):
             continue
-        if any(t.start >= start and t.end <= end for t in _tuple_tokens(doc)):
+        if _cites_any(in_tuples, start, end):
             continue  # reported by `uncovered`
         m = _COMPARED.search(words)
         values = [t for t in doc.tokens_in(start, end) if t.percent and doc.role(t) == "percent"]
@@ -125,8 +124,8 @@ def _compared_values(doc: Document, record: TrialRecord) -> Iterator[Check]:
                          "of them", (start, end), (start + m.start(), start + m.end()))
 
 
-def _tuple_tokens(doc: Document) -> list[Token]:
-    return [t for tup in doc.tuples for t in tup.tokens]
+def _cites_any(spans: list[Span], start: int, end: int) -> bool:
+    return any(start <= s < end for s, _ in spans)
 
 
 def _check(doc: Document, field: str, kind: str, message: str, sentence: Span, hit: Span

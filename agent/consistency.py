@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from agent.document import (
     Document,
@@ -153,7 +154,13 @@ _NON_INFERIORITY = re.compile(r"\bnon-?inferior|\bnicht-?unterlegen|\bnon-?infé
 
 
 def speaks_of_non_inferiority(doc: Document) -> bool:
-    return bool(_NON_INFERIORITY.search(doc.text, doc.body_start, doc.body_end))
+    return _non_inferiority_in(doc.text, doc.article_start, doc.body_end)
+
+
+@lru_cache(maxsize=32)
+def _non_inferiority_in(text: str, start: int, end: int) -> bool:
+    """Once per article, not once per result."""
+    return bool(_NON_INFERIORITY.search(text, start, end))
 
 
 def _comparator(number: Number | None) -> str:
@@ -374,8 +381,8 @@ def _ratio_tuple_near(doc: Document, pos: int) -> StatTuple | None:
         before = [t for t in same if t.span[0] <= pos]
         return before[-1] if before else same[0]
     # The sentence before, unless this one turns to another comparison ('However, in the
-    # other subgroup ... a 20% reduction') or the ratio there is no
-    # reduction at all: a phrase of its own, with nothing printed to check it against.
+    # other subgroup ... a 20% reduction') or the ratio there is no reduction at all: then the
+    # phrase stands on its own, with nothing printed to check it against.
     if _CONTRAST.match(doc.text, sentence[0], sentence[1]):
         return None
     previous = [t for t in ratios if t.span[1] <= sentence[0]]
@@ -553,10 +560,10 @@ def primary_statement(doc: Document, record: TrialRecord) -> Iterator[Check]:
         return
     _verdict, span = stated
     words = doc.text[span[0]:span[1]]
-    # Saying nothing where the article says "met" (or "not met") leaves its verdict out.
-    severity = "error"
+    # Saying nothing where the article says "met" (or "not met") leaves its verdict out: an
+    # error like a contrary verdict.
     yield Check(field="/primary_endpoint_met", text=record.primary_endpoint_met,
-                status="mismatch", span=span, severity=severity, kind="primary_met_statement",
+                status="mismatch", span=span, severity="error", kind="primary_met_statement",
                 origin="record",
                 message=f"the article says {words!r}, the record says "
                         f"{record.primary_endpoint_met.replace('_', ' ')}")

@@ -174,7 +174,7 @@ class Document:
     roles: dict[int, Role] = field(default_factory=dict)
     """Token start offset -> role."""
     references_start: int | None = None
-    body_start: int = 0
+    article_start: int = 0
     """Where the article starts on a copied page: its headline, else its first paragraph."""
     body_end: int = 0
     """Where the article ends: its reference list, or the page's trailer ('Related articles',
@@ -202,7 +202,7 @@ class Document:
 
     def outside_body(self, pos: int) -> bool:
         """In the page's furniture or the reference list: never a result of the article."""
-        return pos < self.body_start or pos >= self.body_end
+        return pos < self.article_start or pos >= self.body_end
 
     def in_injection(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.injection_spans)
@@ -316,10 +316,10 @@ def analyse(text: str) -> Document:
     refs = list(_REFERENCES.finditer(text))
     doc.references_start = refs[-1].start() if refs else None
     page = read_page(text)
-    doc.body_start = page.headline[0] if page.headline else page.body_start
+    doc.article_start = page.article_start
     # A 'Sources' or 'References' heading above the article (a page's top bar) ends nothing.
     ref_start = refs[-1].start() if refs else len(text)
-    doc.body_end = min(page.body_end, ref_start if ref_start > doc.body_start else len(text))
+    doc.body_end = min(page.body_end, ref_start if ref_start > doc.article_start else len(text))
     doc.injection_spans = _injections(doc)
     doc.damaged_spans = _damage(text)
     doc.p_values = _p_values(doc)

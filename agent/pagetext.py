@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 Span = tuple[int, int]
 
@@ -46,6 +47,11 @@ class PageLayout:
     """Where the article starts: after the headline (and the furniture before it)."""
     body_end: int
     """Where the furniture after the article starts ('Related articles' ...), or the end."""
+
+    @property
+    def article_start(self) -> int:
+        """The headline's start where there is one, else the body's."""
+        return self.headline[0] if self.headline else self.body_start
 
 
 def lines(text: str) -> Iterator[Span]:
@@ -87,7 +93,9 @@ def looks_like_headline(line: str) -> bool:
         not line.endswith(".") or line.endswith("...")) and not is_paragraph(line)
 
 
+@lru_cache(maxsize=32)
 def read_page(text: str) -> PageLayout:
+    """Read once per text: fetch (the title), the document and the rules' layout all ask."""
     spans = [s for s in lines(text) if text[s[0]:s[1]].strip()]
     headline: Span | None = None
     body_start = spans[0][0] if spans else 0

@@ -81,7 +81,7 @@ def find_trial_names(doc: Document, layout: Layout) -> TrialNames:
     first: dict[str, int] = {}
     mentions: list[tuple[int, str]] = []
     heading_hits: set[str] = set()
-    for m in _NAME_RE.finditer(text, doc.body_start, limit):
+    for m in _NAME_RE.finditer(text, doc.article_start, limit):
         name, glued = _without_glued_suffix(_without_generic_tail(m.group(1)))
         if not _name_shape_ok(name) or doc.in_injection(m.start()):
             continue
