@@ -7,7 +7,7 @@ import re
 
 from agent.document import Document
 from agent.rules.layout import Layout, body_sentences, candidate_sentences
-from agent.rules.text import body_end, word_list
+from agent.rules.text import NOT_ENDPOINTS, body_end, word_list
 
 PRIMARY_WORDS = re.compile(
     r"\bprimary[- ](?:efficacy\s+)?(?:end[- ]?points?|outcomes?|composite)\b|\bco-primary\b"
@@ -72,8 +72,6 @@ def _content_words(text: str) -> set[str]:
     return {w for w in words if w not in _STOPWORDS and len(w) > 1}
 
 
-# Acronyms that name a test or a unit, not an endpoint: sharing one says nothing.
-_NOT_ENDPOINT_ACRONYMS = frozenset({"CI", "HR", "OR", "RR", "ITT", "BICR", "RECIST", "US", "UK"})
 _ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*\b")
 
 
@@ -93,7 +91,7 @@ def matches_primary(endpoint: str, primary: str | None) -> bool:
     if not primary or not endpoint:
         return False
     shared = _acronyms(primary) & _acronyms(endpoint)
-    if shared - _NOT_ENDPOINT_ACRONYMS:
+    if shared - NOT_ENDPOINTS:
         return True
     for short, long in ((primary, endpoint), (endpoint, primary)):
         if short.strip() in _acronyms(short) and len(short.strip()) >= 2 and \
@@ -115,7 +113,7 @@ def mentions_primary(sentence: str, primary: str | None) -> bool:
     content words ('<endpoint>' for '<endpoint> at week 52, defined as ...')."""
     if not primary:
         return False
-    if (_acronyms(primary) - _NOT_ENDPOINT_ACRONYMS) & _acronyms(sentence):
+    if (_acronyms(primary) - NOT_ENDPOINTS) & _acronyms(sentence):
         return True
     head = re.split(r"\(|,|\bdefined\b|\bat\s+(?:week|month|day)", primary)[0]
     wanted = _content_words(head)

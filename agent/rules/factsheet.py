@@ -27,6 +27,10 @@ _ARM_LINE = re.compile(_BULLET + r"(?P<label>[A-Za-z][^\n]{1,120}?)\s*\(\s*[nN]\
 _VALUE_LINE = re.compile(_BULLET + r"(?P<label>[A-Za-z][^:\n]{0,60}):[ \t]*(?P<value>[-\u2212]?\d"
                          r"[\d.,]*[ \t]?%)[ \t]*$")
 _SECTION = re.compile(r"^[ \t]*(?P<title>[A-Z][^\n:]{2,60}):[ \t]*$")
+# '1. <endpoint> %': a list item naming what the lines under it report.
+_LIST_ITEM = re.compile(r"^" + _BULLET + r"(?P<label>[A-Za-z][^:\n]{2,80}?)[ \t]*%?[ \t]*$")
+# '• <label>: <value>': a labelled line under an item.
+_LABELLED_LINE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")
 
 
 def _body_lines(doc: Document, layout: Layout) -> Iterator[Span]:
@@ -59,8 +63,6 @@ def listed_values(doc: Document, layout: Layout, arms: list[DraftArm], unnamed: 
                   ) -> list[DraftResult]:
     """'• <arm>: X%' lines: a per-arm value of the endpoint item above, primary where the list
     stands under a 'Primary ...:' heading."""
-    from agent.rules.labels import list_item_above
-
     out: list[DraftResult] = []
     for start, end in _body_lines(doc, layout):
         m = _VALUE_LINE.match(doc.text, start, end)
@@ -174,3 +176,25 @@ def table_values(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[Dr
                 estimate=token.text, arm=arms[k].label, n=arms[k].n if token.percent else None,
                 quote=line.strip()))
     return out
+
+
+def list_item_above(text: str, pos: int, unnamed: str) -> str | None:
+    """'1. <endpoint> %' over '• <drug>: X%': the item a bullet belongs to."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not _LABELLED_LINE.match(text, line_start):
+        return None
+    cursor = line_start - 1
+    for _ in range(8):
+        if cursor <= 0:
+            return None
+        start = text.rfind("\n", 0, cursor) + 1
+        line = text[start:cursor]
+        cursor = start - 1
+        if not line.strip() or _LABELLED_LINE.match(line):
+            continue
+        item = _LIST_ITEM.match(line)
+        if item and not line.rstrip().endswith(":"):
+            label = item.group("label").strip()
+            return label if label and label != unnamed else None
+        return None
+    return None

@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 
 from agent.document import Document
+from agent.rules.factsheet import list_item_above
+from agent.rules.text import NOT_ENDPOINTS
 from agent.schema import Span
 
 # The head nouns congress news uses for endpoints, across specialties.
@@ -46,9 +48,6 @@ _TERM = re.compile(r"(?<!\w)" + _TERMS + r"(?!\w)", re.I)
 # '(<ABBR>)' after '<endpoint words>': an endpoint the article names and shortens.
 _DEFINED = re.compile(r"(?<![\w-])(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\s+\("
                       r"(?P<short>[A-Za-z][A-Za-z0-9-]{1,9})\)")
-# Abbreviations of statistics, not of endpoints: 'hazard ratio (HR)', 'confidence interval (CI)'.
-_STATISTICS = frozenset({"HR", "CI", "OR", "RR", "IRR", "SD", "SE", "IQR", "NNT", "ARR", "RRR",
-                         "aHR", "aOR", "KI", "IC"})
 _WEAK = re.compile(
     r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
@@ -57,9 +56,6 @@ _WEAK = re.compile(
     r"|\b(?:group|arm|cohort)s?$"
     # German function words open a clause, not an endpoint: 'nach 16 Wochen hatten je'
     r"|^(?:nach|es|je|bei|unter|mit|im|in\s+(?:der|den|dem))\b", re.I)
-_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])?[ \t]*"
-                        r"(?P<label>[A-Za-z][^:\n]{2,80}?)[ \t]*%?[ \t]*$")
-_BULLET_VALUE = re.compile(r"[ \t]*[-*\u2022][ \t]*[^:\n]{1,60}:[ \t]*\S")
 
 
 def weak_label(label: str) -> bool:
@@ -104,7 +100,7 @@ def label_near(doc: Document, value: Span, unnamed: str) -> str | None:
 def _defined_in(text: str) -> dict[str, str]:
     """The endpoints an article names and shortens: abbreviation -> words."""
     return {m.group("short"): m.group("long") for m in _DEFINED.finditer(text)
-            if m.group("short") not in _STATISTICS}
+            if m.group("short") not in NOT_ENDPOINTS}
 
 
 def _terms_in(doc: Document, start: int, end: int) -> list[str]:
@@ -117,25 +113,3 @@ def _terms_in(doc: Document, start: int, end: int) -> list[str]:
         for m in re.finditer(re.escape(long), doc.text[start:end]):
             found.append((start + m.start(), f"{long} ({short})"))
     return [term for _, term in sorted(found)]
-
-
-def list_item_above(text: str, pos: int, unnamed: str) -> str | None:
-    """'1. <endpoint> %' over '• <drug>: X%': the item a bullet belongs to."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    if not _BULLET_VALUE.match(text, line_start):
-        return None
-    cursor = line_start - 1
-    for _ in range(8):
-        if cursor <= 0:
-            return None
-        start = text.rfind("\n", 0, cursor) + 1
-        line = text[start:cursor]
-        cursor = start - 1
-        if not line.strip() or _BULLET_VALUE.match(line):
-            continue
-        item = _LIST_ITEM.match(line)
-        if item and not line.rstrip().endswith(":"):
-            label = item.group("label").strip()
-            return label if label and label != unnamed else None
-        return None
-    return None

@@ -8,6 +8,13 @@ from agent.document import Document
 NUM = r"\d{1,3}(?:[,\u2009\u202f\u00a0 ]\d{3})+|\d+"
 
 
+# Abbreviations that name a statistic, a review method or a country, never an endpoint:
+# sharing one says nothing about the endpoint ('hazard ratio (HR)' defines no endpoint).
+# Not 'ARR': it is also the annualised relapse rate.
+NOT_ENDPOINTS = frozenset({"HR", "CI", "OR", "RR", "IRR", "SD", "SE", "IQR", "NNT", "RRR",
+                           "aHR", "aOR", "KI", "IC", "ITT", "BICR", "RECIST", "US", "UK"})
+
+
 def word_list(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
