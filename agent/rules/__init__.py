@@ -71,6 +71,7 @@ from agent.rules.results import (
     lone_safety,
     reduction_results,
     stat_results,
+    value_at,
 )
 from agent.rules.stats import (
     Figure,
@@ -205,13 +206,10 @@ def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftS
 
 
 def _better_label(doc: Document, label: str, value: str | None, quote: str | None) -> str | None:
-    if not (label == UNNAMED or weak_label(label)) or not quote or not value:
+    if not (label == UNNAMED or weak_label(label)) or not value:
         return None
-    at = doc.text.find(quote)
-    pos = doc.text.find(value, max(at, 0))
-    if at < 0 or pos < 0:
-        return None
-    return label_near(doc, (pos, pos + len(value)), UNNAMED)
+    pos = value_at(doc.text, value, quote)
+    return label_near(doc, (pos, pos + len(value)), UNNAMED) if pos >= 0 else None
 
 
 def iter_numbers(draft: DraftRecord) -> Iterable[str]:

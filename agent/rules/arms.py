@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from agent.document import Document
@@ -179,28 +180,32 @@ def _arms_without_n(doc: Document, sentence: Span) -> list[DraftArm]:
 
 
 _FRACTION_ARM = re.compile(
-    r"(?<![\d/.,])\d+\s?/\s?(?P<n>" + NUM + r")\s*\(\s*\d+(?:[.,]\d+)?\s?%\s*\)\s+"
+    r"(?<![\d/.,])\d+\s?/\s?(?P<n>" + NUM + r")\s*\(\s*(?P<pct>\d+(?:[.,]\d+)?\s?%)\s*\)\s+"
     r"(?:(?:on|with|in|for)\s+(?:the\s+)?)?(?P<label>[A-Za-z][\w+-]*(?:\s+[A-Za-z][\w+-]*){0,3}?)"
     r"(?=\s*(?:,|;|\.|$)|\s+(?:and|with|vs\.?|versus|group|arm)\b)")
 
 
-def fraction_values(doc: Document, sentence: Span) -> list[tuple[str, str, str]]:
-    """(label, N, p% as written) for each 'k/N (p%) <label>' of a sentence."""
-    out = []
-    for m in _FRACTION_ARM.finditer(doc.text, *sentence):
-        pct = re.search(r"\(\s*(\d+(?:[.,]\d+)?\s?%)", doc.text[m.start():m.end()])
-        if pct:
-            out.append((m.group("label"), m.group("n"), pct.group(1)))
-    return out
+@dataclass(frozen=True)
+class Fraction:
+    """'k/N (p%) <label>': a per-group count with its denominator and percentage."""
+
+    label: str
+    n: Span
+    percent: Span
+
+
+def fractions(doc: Document, sentence: Span) -> list[Fraction]:
+    return [Fraction(m.group("label"), m.span("n"), m.span("pct"))
+            for m in _FRACTION_ARM.finditer(doc.text, *sentence)]
 
 
 def _arms_from_fractions(doc: Document, sentence: Span) -> list[DraftArm]:
     """'k/N (p%) <drug A>, k/M (p%) <combination>, and k/L (p%) <drug B>': the denominators
     of a per-arm count are the arms' sizes."""
     arms: list[DraftArm] = []
-    for m in _FRACTION_ARM.finditer(doc.text, *sentence):
-        token = count_text(doc, m.start("n"), m.end("n"))
-        label = _clean_label(m.group("label"))
+    for fraction in fractions(doc, sentence):
+        token = count_text(doc, *fraction.n)
+        label = _clean_label(fraction.label)
         if token is None or not label or label.lower() in ("patients", "participants"):
             return []
         arms.append(DraftArm(label=label, n=token))

@@ -21,7 +21,9 @@ _FIRST_WORD = r"(?![IVX]+\b)[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*(?:[-/][A-Za-z0
 _MORE_WORDS = (r"(?:[ \u00a0](?:[A-Z][A-Z0-9]+(?:[-/][A-Za-z0-9]+)*|[IVX]{1,4}"
                r"|\d{1,3}(?=[ \u00a0](?:[A-Z(]|trial|study|Studie)|\)|:|\n|$))(?![\w-]))*")
 _NAME_RE = re.compile(r"(?<![\w/.-])(" + _FIRST_WORD + _MORE_WORDS + r")(?![\w])")
-_REGISTRY_AFTER = re.compile(r"[\w\s-]{0,12}\((?:NCT|ISRCTN|EudraCT|ChiCTR|ACTRN|DRKS|CTRI)")
+_REGISTRY_PREFIX = r"\((?:NCT|ISRCTN|EudraCT|ChiCTR|ACTRN|DRKS|CTRI)"
+# 'X (NCT...)', 'X trial (NCT...)': a registry id right after a name.
+_REGISTRY_AFTER = re.compile(r"[\w\s-]{0,12}" + _REGISTRY_PREFIX)
 # German compounds glue the word for trial to the name: 'ABCDE-5-Studie', 'ABC-HF-Studienleiter'.
 _GLUED_SUFFIX = re.compile(r"-(?:Studie\w*|Extensionsstudie\w*|Register\w*|Trial|Study)$")
 # Abbreviations that look like trial names but name a measure, a scale, a drug or a society.
@@ -184,7 +186,7 @@ def _mention_score(text: str, m: re.Match[str], layout: Layout) -> int:
     score = 0
     if m.start() == layout.headline[0] and re.match(r"^(?:\s[\w-]+){0,4}:", after):
         score = 3
-    if re.match(r"^\s?\((?:NCT|ISRCTN|EudraCT|ChiCTR|ACTRN|DRKS|CTRI)", after):
+    if re.match(r"^\s?" + _REGISTRY_PREFIX, after):
         score = max(score, 3)
     if _FULL_NAME_BEFORE.search(before) and after.startswith(")"):
         score = max(score, 3)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from agent.document import Document, StatTuple
 from agent.draft import DraftArm, DraftResult, DraftSafety
-from agent.rules.arms import fraction_values
+from agent.rules.arms import fractions
 from agent.rules.endpoints import (
     EFFECT_OBJECT,
     NOT_PRIMARY,
@@ -324,15 +324,14 @@ def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResu
     taken = _taken(text, results, [])
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
-        for label, n, pct in fraction_values(ctx.doc, sentence):
-            k = match_arm(label, ctx.arms) if ctx.arms else None
-            at = text.find(f"({pct}", sentence[0], sentence[1])
-            if k is None or at < 0 or at + 1 in taken:
+        for fraction in fractions(ctx.doc, sentence):
+            k = match_arm(fraction.label, ctx.arms) if ctx.arms else None
+            if k is None or fraction.percent[0] in taken:
                 continue
-            q = quote_span(text, (at, at + len(pct) + 1), sentence)
+            q = quote_span(text, fraction.percent, sentence)
             out.append(DraftResult(
-                endpoint=UNNAMED, measure="percent", estimate=pct, arm=ctx.arms[k].label, n=n,
-                quote=text[q[0]:q[1]]))
+                endpoint=UNNAMED, measure="percent", estimate=text[slice(*fraction.percent)],
+                arm=ctx.arms[k].label, n=text[slice(*fraction.n)], quote=text[q[0]:q[1]]))
     return out
 
 
@@ -391,11 +390,12 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
 
 def _taken(text: str, results: list[DraftResult], safety: list[DraftSafety]) -> set[int]:
     """Where the values the other readers took start: a value is read once."""
-    return ({_value_at(text, r.estimate, r.quote) for r in results}
-            | {_value_at(text, f.value, f.quote) for f in safety})
+    return ({value_at(text, r.estimate, r.quote) for r in results}
+            | {value_at(text, f.value, f.quote) for f in safety})
 
 
-def _value_at(text: str, value: str | None, quote: str | None) -> int:
+def value_at(text: str, value: str | None, quote: str | None) -> int:
+    """Where a draft's value stands: in the first place its quote is, or -1."""
     if not value or not quote:
         return -1
     at = text.find(quote)
