@@ -378,8 +378,8 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
             clause = clause_start(ctx.doc, sentence[0], t.start)
             # The words before the value speak of harm ('<event> occurred in'), or the
             # sentence opens on safety; a benefit in a sentence that also praises safety does not.
-            lead = text[sentence[0]:t.start] if re.match(r"\W*Safety\b", text[sentence[0]:
-                                                         sentence[1]]) else text[clause:t.start]
+            opens_on_safety = re.match(r"\W*Safety\b", text[sentence[0]:sentence[1]])
+            lead = text[sentence[0] if opens_on_safety else clause:t.start]
             if not (in_section or SAFETY_WORDS.search(lead) or _SAFETY_SENTENCE.search(lead)):
                 continue
             event = endpoint_phrase(text[clause:t.start]) or UNNAMED
