@@ -310,15 +310,15 @@ def score_case(case: Case, case_run: CaseRun) -> CaseScore:
     record = output.record if output is not None else None
     checks = output.checks if output is not None else []
     comma = comma_decimal_locale(case.text)
+    status = "failed" if run.error or output is None else output.status
     return CaseScore(
         case_id=case.id, group=case.group, kind=case.kind, traps=tuple(sorted(case.trap_kinds)),
-        status="failed" if run.error or output is None else output.status, error=run.error,
+        status=status, error=run.error,
         identity=score_identity(record, case.gold, comma),
         primary_met=primary_met_correct(record, case.gold),
         results=score_results(record, case.gold.get("results", []), comma),
         fields=score_fields(record, case.gold, case.kind, comma),
-        verified_incomplete=verified_incomplete(
-            "failed" if run.error or output is None else output.status, record, case.gold),
+        verified_incomplete=verified_incomplete(status, record, case.gold),
         grounding=score_grounding(record, checks, case.text, comma),
         trap=score_traps(case.trap_kinds, checks),
         summary=score_summary(output),
