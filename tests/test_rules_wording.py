@@ -7,12 +7,18 @@ from __future__ import annotations
 import pytest
 
 from agent.document import analyse
+from agent.rules import extract_draft
 from agent.rules.identity import find_trial_names
 from agent.rules.layout import read_layout
 
 
 def names(text: str) -> list[str]:
     return find_trial_names(analyse(text), read_layout(text)).names
+
+
+def arm_values(text: str) -> set[tuple[str | None, str | None]]:
+    """(arm, estimate) of every result the rules read in `text`."""
+    return {(r.arm, r.estimate) for r in extract_draft(text).results}
 
 
 @pytest.mark.parametrize(("sentence", "name"), [
@@ -77,15 +83,11 @@ def test_menu_acronyms_and_glued_compounds_are_not_names() -> None:
     ("The team conducted a phase 3 trial enrolling 903 patients with advanced disease.", "903"),
 ])
 def test_the_number_of_patients_as_pages_state_it(body: str, n: str) -> None:
-    from agent.rules import extract_draft
-
     text = f"The PALOMAR trial: results\n\n{body}"
     assert extract_draft(text).n_total == n
 
 
 def test_two_trials_in_the_headline_make_a_roundup_without_a_total() -> None:
-    from agent.rules import extract_draft
-
     text = ("ALPHA-ONE and BETA-TWO: two trials, two answers on early surgery\n\n"
             "The ALPHA-ONE trial enrolled 812 patients; events fell by 45% (HR 0.55). "
             "The BETA-TWO trial enrolled 236 patients (HR 0.83).")
@@ -104,14 +106,10 @@ def test_two_trials_in_the_headline_make_a_roundup_without_a_total() -> None:
      "Major bleeding events"),
 ])
 def test_the_primary_endpoint_as_pages_name_it(body: str, primary: str) -> None:
-    from agent.rules import extract_draft
-
     assert extract_draft(f"The PALOMAR trial\n\n{body}").primary_endpoint == primary
 
 
 def test_an_appositive_that_is_no_noun_is_no_primary_endpoint() -> None:
-    from agent.rules import extract_draft
-
     text = ("Reporting trials\n\nBoth agreed that reports should name the primary endpoint, say "
             "clearly whether it was met, and avoid spin.")
     assert extract_draft(text).primary_endpoint is None
@@ -126,14 +124,10 @@ def test_an_appositive_that_is_no_noun_is_no_primary_endpoint() -> None:
     "(HR 0.58; 95% CI 0.44-0.77).",
 ])
 def test_significance_stated_for_the_primary_endpoint_is_met(sentence: str) -> None:
-    from agent.rules import extract_draft
-
     assert extract_draft(f"The PALOMAR trial\n\n{sentence}").primary_endpoint_met == "yes"
 
 
 def test_significance_of_a_secondary_endpoint_is_not_met() -> None:
-    from agent.rules import extract_draft
-
     text = ("The PALOMAR trial\n\nThe primary endpoint was sustained remission. Secondary "
             "endpoints showed a significantly lower steroid dose (P<0.001).")
     assert extract_draft(text).primary_endpoint_met == "not_stated"
@@ -142,8 +136,6 @@ def test_significance_of_a_secondary_endpoint_is_not_met() -> None:
 # -- endpoint labels far from their values -----------------------------------------------------
 
 def _labels(text: str) -> list[tuple[str, str | None]]:
-    from agent.rules import extract_draft
-
     draft = extract_draft(text)
     return [(r.endpoint, r.estimate) for r in draft.results] + [
         (s.event, s.value) for s in draft.safety]
@@ -172,8 +164,6 @@ def test_an_abbreviation_the_article_defines_names_its_endpoint() -> None:
 # -- arms and per-arm values --------------------------------------------------------------------
 
 def test_respectively_with_fewer_values_than_arms_follows_the_arms_named() -> None:
-    from agent.rules import extract_draft
-
     text = ("MERIDIAN-GCA\n\nPatients received drug 7.5 mg (n=110), drug 15 mg (n=205), or "
             "placebo (n=114) once daily. More participants in the drug 15 mg group achieved "
             "sustained remission versus placebo at week 52: 44.4% and 28.1%, respectively "
@@ -183,8 +173,6 @@ def test_respectively_with_fewer_values_than_arms_follows_the_arms_named() -> No
 
 
 def test_the_denominators_of_per_arm_counts_are_the_arm_sizes() -> None:
-    from agent.rules import extract_draft
-
     text = ("LANTERN-CKD\n\nWe analysed those who received a dose (n=806). Hyperkalaemia "
             "occurred in 113 (14.0%) patients: 51/275 (18.5%) lirenone, 39/271 (14.4%) COMBO, "
             "and 24/269 (8.9%) gliflozin with few discontinuations.\n")
@@ -216,8 +204,6 @@ Secondary Outcomes:
 
 
 def test_a_fact_sheet_lists_arms_and_per_arm_values() -> None:
-    from agent.rules import extract_draft
-
     draft = extract_draft(FACT_SHEET)
     assert [(a.label, a.n) for a in draft.arms] == [("Drug A alone", "2,061"),
                                                    ("Drug A + Drug B", "2,059")]
@@ -231,7 +217,6 @@ def test_a_fact_sheet_lists_arms_and_per_arm_values() -> None:
 
 def test_a_rate_close_to_a_possible_proportion_is_no_finding() -> None:
     from agent.anchor import anchor_record
-    from agent.rules import extract_draft
     from agent.verify import verify
 
     record = anchor_record(extract_draft(FACT_SHEET), FACT_SHEET)
@@ -240,8 +225,6 @@ def test_a_rate_close_to_a_possible_proportion_is_no_finding() -> None:
 
 
 def test_a_markdown_table_of_arms_and_endpoints() -> None:
-    from agent.rules import extract_draft
-
     text = ("Drug A beats drug B in the CORONA-7 trial\n\nThe CORONA-7 trial randomised 410 "
             "patients. Results:\n"
             "| Metric | Drug A (n=206) | Drug B (n=204) |\n"
@@ -256,18 +239,13 @@ def test_a_markdown_table_of_arms_and_endpoints() -> None:
 
 
 def test_a_percent_sign_printed_once_serves_both_numbers() -> None:
-    from agent.rules import extract_draft
-
     text = ("ORCA-3 trial\n\nThe ORCA-3 trial randomised 400 patients to drug A (n=200) or drug B "
             "(n=200). Disease control: 88.1 versus 71.4% with drug A and drug B, "
             "respectively.\n")
-    values = {(r.arm, r.estimate) for r in extract_draft(text).results}
-    assert {("drug A", "88.1"), ("drug B", "71.4%")} <= values
+    assert {("drug A", "88.1"), ("drug B", "71.4%")} <= arm_values(text)
 
 
 def test_a_cohort_rate_with_no_arm() -> None:
-    from agent.rules import extract_draft
-
     text = ("Valve registry: one-year outcomes\n\nOut of 6120 patients in the registry, "
             "in-hospital mortality was 4.1% and one-year mortality was 17.9%. A weight loss of "
             "5% or more is no outcome here.\n")
@@ -276,8 +254,6 @@ def test_a_cohort_rate_with_no_arm() -> None:
 
 
 def test_german_endpoint_words_name_a_result() -> None:
-    from agent.rules import extract_draft
-
     text = ("Kongressbericht\n\nIn der Phase-III-Studie KORALLE-12 sprachen 71,3 versus 40,2% "
             "der Patientinnen auf die Therapie an. Die Krankheitskontrollrate betrug 91,0 versus "
             "70,4%.\n")
@@ -301,8 +277,6 @@ def test_the_sentence_before_names_the_rates() -> None:
 
 
 def test_time_points_listed_after_a_plural_unit_are_no_values() -> None:
-    from agent.rules import extract_draft
-
     text = ("ORCA-5 trial\n\nThe ORCA-5 trial randomised 300 patients to drug A (n=150) or "
             "placebo (n=150). Key secondary end points included changes in FEV1 at weeks 12 "
             "and 52.\n")
@@ -310,8 +284,6 @@ def test_time_points_listed_after_a_plural_unit_are_no_values() -> None:
 
 
 def test_a_german_percentage_with_a_space_keeps_its_value_and_names_its_endpoint() -> None:
-    from agent.rules import extract_draft
-
     text = ("Psoriasis-Arthritis\n\nIn der randomisierten Studie ORCA-DE wurden 600 Patienten "
             "behandelt. Nach 16 Wochen zeigten je 51,4 % unter 150 mg und 60,2 % unter 300 mg "
             "ein ACR-20-Ansprechen, aber nur 21,7 % unter Plazebo.\n")
@@ -320,8 +292,6 @@ def test_a_german_percentage_with_a_space_keeps_its_value_and_names_its_endpoint
 
 
 def test_per_arm_counts_with_denominators_are_per_arm_rates() -> None:
-    from agent.rules import extract_draft
-
     text = ("LANTERN-CKD\n\nIn this prespecified analysis we analysed those who received a "
             "dose (n=806). Hyperkalaemia occurred in 113 (14.0%) patients: 51/275 (18.5%) "
             "lirenone, 39/271 (14.4%) COMBO, and 24/269 (8.9%) gliflozin with few "
@@ -332,10 +302,7 @@ def test_per_arm_counts_with_denominators_are_per_arm_rates() -> None:
 
 
 def test_a_dosing_code_names_an_arm_without_a_known_arm() -> None:
-    from agent.rules import extract_draft
-
     text = ("ORCA-9\n\nIn the randomised ORCA-9 trial, PASI 90 was achieved by 44.1% of "
             "patients in Q4W (P=0.02 vs placebo), by 46.0% in Q2W (P=0.004 vs placebo) and by "
             "21.5% in the placebo group.\n")
-    rows = {(r.arm, r.estimate) for r in extract_draft(text).results}
-    assert {("Q4W", "44.1%"), ("Q2W", "46.0%")} <= rows
+    assert {("Q4W", "44.1%"), ("Q2W", "46.0%")} <= arm_values(text)
