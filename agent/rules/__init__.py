@@ -71,6 +71,7 @@ from agent.rules.results import (
     lone_safety,
     reduction_results,
     stat_results,
+    taken_values,
     value_at,
 )
 from agent.rules.stats import (
@@ -147,8 +148,8 @@ def extract_draft(text: str) -> DraftRecord:
     results += figure_results(ctx, stats, results)
     per_arm, safety = arm_results(ctx, stats)
     results += per_arm
-    results += _new(results, listed_values(doc, layout, arms, UNNAMED))
-    results += _new(results, table_values(doc, layout, arms or table_arms(doc, layout)))
+    results += _new(text, results, listed_values(doc, layout, arms, UNNAMED))
+    results += _new(text, results, table_values(doc, layout, arms or table_arms(doc, layout)))
     safety += lone_safety(ctx, results, safety)
     results += fraction_results(ctx, results)
     results += cohort_rates(ctx, results, safety)
@@ -186,10 +187,11 @@ def extract_draft(text: str) -> DraftRecord:
     )
 
 
-def _new(have: list[DraftResult], candidates: list[DraftResult]) -> list[DraftResult]:
-    """The candidates whose value no result already cites from the same quote."""
-    seen = {(r.estimate, r.quote) for r in have}
-    return [c for c in candidates if (c.estimate, c.quote) not in seen]
+def _new(text: str, have: list[DraftResult], candidates: list[DraftResult]
+         ) -> list[DraftResult]:
+    """The candidates whose value no result already took."""
+    taken = taken_values(text, have, [])
+    return [c for c in candidates if value_at(text, c.estimate, c.quote) not in taken]
 
 
 def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftSafety]) -> None:

@@ -321,7 +321,7 @@ _COHORT_RATE = re.compile(
 def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResult]:
     """'k/N (p%) <arm A>, k/M (q%) <arm B>': a per-arm rate with its denominator."""
     text = ctx.text
-    taken = _taken(text, results, [])
+    taken = taken_values(text, results, [])
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         for fraction in fractions(ctx.doc, sentence):
@@ -339,7 +339,7 @@ def cohort_rates(ctx: Context, results: list[DraftResult], safety: list[DraftSaf
                  ) -> list[DraftResult]:
     """Percentages an endpoint term names in a 'X was Y%' clause that no other reader took."""
     text = ctx.text
-    taken = _taken(text, results, safety)
+    taken = taken_values(text, results, safety)
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         for m in _COHORT_RATE.finditer(text, *sentence):
@@ -367,7 +367,7 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
     """'Safety was acceptable: <event> occurred in X% of participants': a percentage in a
     sentence about harm that no arm claims (a single-arm study, a crossover, a pooled rate)."""
     text = ctx.text
-    taken = _taken(text, results, safety)
+    taken = taken_values(text, results, safety)
     out: list[DraftSafety] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
         in_section = ctx.layout.kind_at(sentence[0]) == "safety"
@@ -388,7 +388,7 @@ def lone_safety(ctx: Context, results: list[DraftResult], safety: list[DraftSafe
     return out
 
 
-def _taken(text: str, results: list[DraftResult], safety: list[DraftSafety]) -> set[int]:
+def taken_values(text: str, results: list[DraftResult], safety: list[DraftSafety]) -> set[int]:
     """Where the values the other readers took start: a value is read once."""
     return ({value_at(text, r.estimate, r.quote) for r in results}
             | {value_at(text, f.value, f.quote) for f in safety})
