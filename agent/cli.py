@@ -55,6 +55,10 @@ class BackendChoice(StrEnum):
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
+LanguageOpt = Annotated[str | None, typer.Option(
+    "--language", help="The summary's language (en, de, fr; default en, or the config's).")]
+StyleOpt = Annotated[Path | None, typer.Option(
+    "--house-style", help="A house-style TOML file for the summary (default: the shipped one).")]
 
 
 @app.callback()
@@ -72,9 +76,11 @@ def digest_command(
     fmt: FormatOpt = Format.json,
     out: OutOpt = None,
     summary: Annotated[bool, typer.Option(help="Draft the lay summary.")] = True,
+    language: LanguageOpt = None,
+    house_style: StyleOpt = None,
 ) -> None:
     """Turn one article into a checked trial record and a plain-language summary draft."""
-    settings = _settings(backend, model, model_path, summary)
+    settings = _settings(backend, model, model_path, summary, language, house_style)
     with _opened(settings) as chosen:
         try:
             output = digest(source, settings, chosen, stdin=sys.stdin)
@@ -92,6 +98,8 @@ def check_command(
     record: Annotated[Path, typer.Argument(help="RECORD.json: a record or a whole digest output.")],
     fmt: FormatOpt = Format.json,
     out: OutOpt = None,
+    language: LanguageOpt = None,
+    house_style: StyleOpt = None,
 ) -> None:
     """Re-run the checks on a record an editor edited. Exit 1 on any error finding."""
     fetched = fetch(article, stdin=sys.stdin)
@@ -100,7 +108,8 @@ def check_command(
         raise InputError(f"{record} was made from a different text than {article} (sha256 "
                          f"{sha[:12]}… vs {fetched.sha256[:12]}…): its spans would not line up",
                          hint="pass the same article the record was made from")
-    output = check_record(fetched, trial_record, summary)
+    output = check_record(fetched, trial_record, summary,
+                          load_settings(language=language, house_style=house_style))
     _emit(output, fmt, out)
     _list_errors(output)
     raise typer.Exit(_exit_code(output))
@@ -113,9 +122,11 @@ def batch_command(
     backend: Annotated[BackendChoice | None, typer.Option()] = None,
     model: Annotated[str | None, typer.Option()] = None,
     fmt: FormatOpt = Format.json,
+    language: LanguageOpt = None,
+    house_style: StyleOpt = None,
 ) -> None:
     """Digest many articles; a failed article never stops the others. Exit: the worst code."""
-    settings = _settings(backend, model, None, True)
+    settings = _settings(backend, model, None, True, language, house_style)
     items = _expand(sources)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, int, str]] = []
@@ -134,6 +145,9 @@ def eval_command(
     backend: Annotated[list[str] | None, typer.Option(help="Backends to score.")] = None,
     cases: Annotated[Path | None, typer.Option(help="A folder of cases (corpus format).")] = None,
     record: Annotated[bool, typer.Option(help="Re-record cassettes.")] = False,
+    record_step: Annotated[str | None, typer.Option(
+        help="Re-record one step's exchanges only (extract or summary); the others replay.")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write scores here.")] = None,
     gate: Annotated[bool, typer.Option(help="Fail below the pinned baseline.")] = True,
@@ -146,7 +160,8 @@ def eval_command(
     except ImportError as exc:
         raise InputError("the eval runner is only available in a source checkout",
                          hint="run it from a clone of the repository") from exc
-    code = run_cli(backends=backend, cases=cases, record=record, report=report,
+    code = run_cli(backends=backend, cases=cases, record=record, record_step=record_step,
+                   report=report,
                    json_out=json_out, gate=gate, update_baseline=update_baseline,
                    allow_lower=allow_lower, console=err)
     raise typer.Exit(code)
@@ -161,9 +176,11 @@ def version_command() -> None:
 # -- helpers ---------------------------------------------------------------------------------
 
 def _settings(backend: BackendChoice | None, model: str | None, model_path: Path | None,
-              summary: bool) -> Settings:
+              summary: bool, language: str | None = None,
+              house_style: Path | None = None) -> Settings:
     return load_settings(backend=backend.value if backend else None, model=model,
-                         model_path=model_path, summary=summary)
+                         model_path=model_path, summary=summary, language=language,
+                         house_style=house_style)
 
 
 @contextmanager

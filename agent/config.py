@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from agent.errors import ConfigError
+from agent.language import LANGUAGES
 
 BackendName = Literal["openai", "llamacpp", "rules"]
 StructuredMode = Literal["auto", "tools", "json_schema", "json_object_schema", "json"]
@@ -57,6 +58,10 @@ class Settings:
     max_output_tokens: int = 2048
     n_threads: int | None = None
     summary: bool = True
+    language: str = "en"
+    """The language summaries are written in, whatever the article's (see agent.language)."""
+    house_style: Path | None = None
+    """The editor's house-style file; None: the default shipped with the package."""
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -72,6 +77,8 @@ _ENV = {
     "structured_mode": "TRIALBRIEF_STRUCTURED_MODE",
     "context_window": "TRIALBRIEF_CONTEXT_WINDOW",
     "n_threads": "TRIALBRIEF_THREADS",
+    "language": "TRIALBRIEF_LANGUAGE",
+    "house_style": "TRIALBRIEF_HOUSE_STYLE",
 }
 
 
@@ -79,7 +86,7 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if name == "api_key":
             return SecretStr(str(raw)) if raw else None
-        if name in ("model_path", "model_dir"):
+        if name in ("model_path", "model_dir", "house_style"):
             return Path(str(raw)).expanduser()
         if name in ("temperature", "reask_temperature", "max_retry_wait", "request_timeout"):
             return float(raw)
@@ -92,6 +99,9 @@ def _coerce(name: str, raw: Any) -> Any:
         raise ConfigError(f"setting {name!r} has an invalid value {raw!r}") from exc
     if name == "backend" and raw not in BACKENDS:
         raise ConfigError(f"unknown backend {raw!r}", hint=f"choose one of {', '.join(BACKENDS)}")
+    if name == "language" and raw not in LANGUAGES:
+        raise ConfigError(f"unknown summary language {raw!r}",
+                          hint=f"choose one of {', '.join(LANGUAGES)}")
     if name == "structured_mode" and raw not in STRUCTURED_MODES:
         raise ConfigError(f"unknown structured mode {raw!r}",
                           hint=f"choose one of {', '.join(STRUCTURED_MODES)}")

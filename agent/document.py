@@ -62,7 +62,7 @@ _CI_LABEL = re.compile(
     r"(?P<level>\d{2}(?:[.·]\d+)?)(?:\s?%|[\s-]per\s?cent)\s?-?\s?(?:CI|Cl|KI|IC|CrI"
     r"|confidence interval|"
     r"credible interval|Konfidenzintervall)\b"
-    r"|\b(?:CI|Cl)\s?(?P<level2>\d{2})\s?%"
+    r"|\b(?:CI|Cl|IC|KI)\s?(?:à\s)?(?P<level2>\d{2})\s?%"
 )
 # '95% CI, ', '95%-Konfidenzintervall [KI]: ', '95% CI of '.
 _CI_LEADIN = re.compile(r"(?:\s*[\[(](?:KI|CI|IC)[\])])?[\s:,;=]*(?:(?:of|was|from|is)\s+)?"
@@ -298,10 +298,18 @@ _DIRECTION_AFTER = re.compile(
     r"|fewer|less)|(?P<up>increase|rise|gain|higher|more))\b", re.I)
 
 
+# 'the reduction in <endpoint> was X%': the change named before the endpoint it applies to.
+_CHANGE_NAMED_BEFORE = re.compile(
+    r"\b(?:(?P<down>reduction|decrease|decline|drop|fall|lowering)|(?P<up>increase|rise|gain))"
+    r"\s+(?:in|of)\s+[^.;:()\d]{1,60}?\s+(?:was|were|reached|amounted\s+to)\s+(?:about\s+|"
+    r"approximately\s+|nearly\s+|an?\s+(?:average|mean|median)\s+of\s+)?$", re.I)
+
+
 def direction_at(text: str, start: int, end: int) -> Direction | None:
-    """'fell by X%', 'a X% reduction', 'rose by X%': the change the words around a
-    value state, or None."""
-    before = _DIRECTION_BEFORE.search(text[max(0, start - 40):start])
+    """'fell by X%', 'a X% reduction', 'rose by X%', 'the reduction in Y was X%': the change
+    the words around a value state, or None."""
+    before = _DIRECTION_BEFORE.search(text[max(0, start - 40):start]) or \
+        _CHANGE_NAMED_BEFORE.search(text[max(0, start - 100):start])
     m = before or _DIRECTION_AFTER.match(text[end:end + 30])
     if m is None:
         return None

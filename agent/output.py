@@ -35,8 +35,10 @@ class Summary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     headline: str
+    standfirst: str | None = None
+    """One sentence under the headline: who, what was compared, the main result."""
     text: str
-    """The whole summary as one text: headline, then the paragraphs."""
+    """The whole summary as one text: headline, standfirst, then the paragraphs."""
     reading_grade: float | None = None
     """Flesch-Kincaid grade of `text` (soft signal; target 8 or below)."""
     words: int = 0

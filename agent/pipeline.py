@@ -18,9 +18,10 @@ from agent.errors import BackendError, TrialbriefError
 from agent.extract import extract
 from agent.fetch import FetchSettings, fetch
 from agent.grounding import with_statuses
+from agent.house_style import load_house_style
 from agent.output import Output, Source, Summary
 from agent.schema import Article, BackendInfo, TrialRecord, Usage
-from agent.summarise import summarise
+from agent.summarise import congress_report, summarise
 from agent.summary_check import SummaryInput
 from agent.verify import verify
 
@@ -53,8 +54,10 @@ def digest_article(article: Article, settings: Settings, backend: Backend) -> Ou
     report = verify(record, article.text)
     summary: Summary | None = None
     if settings.summary:
+        style = load_house_style(settings.house_style)
         try:
-            summarised = summarise(record, report, article.text, backend)
+            summarised = summarise(record, report, article.text, backend, style,
+                                   settings.language)
         except BackendError as exc:
             usage += exc.usage
             partial = _failed(article, backend, record, usage, prompts, exc)
@@ -64,16 +67,26 @@ def digest_article(article: Article, settings: Settings, backend: Backend) -> Ou
         if summarised.prompt:
             prompts["summary"] = summarised.prompt
         summary = summarised.summary
-        report = verify(record, article.text, SummaryInput(summary.text))
+        report = verify(record, article.text, summary_input(summary, record, article, settings))
     return Output(source=Source.of(article), backend=backend.info,
                   record=with_statuses(record, report.checks), checks=report.checks,
                   summary=summary, status=report.status, usage=usage, prompts=prompts,
                   generated_at=now())
 
 
-def check_record(article: Article, record: TrialRecord, summary: Summary | None) -> Output:
+def summary_input(summary: Summary, record: TrialRecord, article: Article,
+                  settings: Settings) -> SummaryInput:
+    return SummaryInput(summary.text, language=settings.language,
+                        style=load_house_style(settings.house_style),
+                        congress_report=congress_report(record, article.text))
+
+
+def check_record(article: Article, record: TrialRecord, summary: Summary | None,
+                 settings: Settings | None = None) -> Output:
     """Re-run every check on a record an editor edited (and on its summary, if given)."""
-    report = verify(record, article.text, SummaryInput(summary.text) if summary else None)
+    settings = settings or Settings()
+    report = verify(record, article.text,
+                    summary_input(summary, record, article, settings) if summary else None)
     return Output(source=Source.of(article), backend=BackendInfo(name="check"),
                   record=with_statuses(record, report.checks), checks=report.checks,
                   summary=summary, status=report.status, generated_at=now())

@@ -2,8 +2,13 @@
 
 Every number in the summary must be a grounded number of the record, or a plain-language form
 of one ("30% lower risk" for HR 0.70, "about 1 in 5" for 19.5%, "0.8" for 0.82 when rounding is
-stated by "about"). A claim of benefit is spin when the primary endpoint was not met, or when
-verification found that the article's own claim of success does not hold.
+stated by "about"). A claim of benefit is spin when the trial did not establish one: the primary
+endpoint was not met, or verification doubts the claim that it was, or (the article being
+silent) the primary result is not statistically significant. Words of direction ("lower",
+"rose") must agree with the numbers they stand beside, and words of significance ("no clear
+difference", "significantly") with the result's CI. The summary should tell the primary result,
+n and serious safety findings the record holds, carry the caveat, be in the editor's language
+and keep to the house style (warnings).
 """
 
 from __future__ import annotations
@@ -11,12 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Literal
+
+import textstat
 
 from agent.document import Document, analyse, split_sentences
 from agent.grounding import cited_numbers
-from agent.numbers import Token, tokenize
+from agent.house_style import HouseStyle, load_house_style
+from agent.language import LANGUAGES, guess_language, unquoted
+from agent.numbers import Token, decimals_of, tokenize
 from agent.report import Check, Report
-from agent.schema import RATIO_MEASURES, Span, TrialRecord
+from agent.schema import DIFFERENCE_MEASURES, RATIO_MEASURES, Number, Result, Span, TrialRecord
+from agent.stats import Written, crosses_null, excludes_null
 
 APPROXIMATE = re.compile(
     r"(?:about|around|approximately|roughly|nearly|almost|some|over|more than|fewer than|"
@@ -32,11 +44,42 @@ SAFETY_CLAIM = re.compile(
     r"\b(?:safe|safely|well[- ]tolerated|tolerated well|generally tolerated)\b", re.I)
 DOUBT_KINDS = frozenset({"primary_met_mismatch", "significance_claim_ci_crosses_null",
                          "p_ci_mismatch", "p_ci_doubt"})
+DECREASE = re.compile(r"\b(?:lower|reduc\w*|fell|fall(?:s|en)?|drop(?:ped|s)?|decreas\w*|cut|"
+                      r"fewer|less|shorter|smaller|down)\b", re.I)
+INCREASE = re.compile(r"\b(?:higher|increas\w*|rose|rise[sn]?|more|greater|longer|larger|"
+                      r"raised|up)\b", re.I)
+NO_DIFFERENCE = re.compile(
+    r"\bno (?:clear |real |meaningful |significant |statistically significant )?"
+    r"(?:difference|benefit|effect)|\bnot (?:statistically )?significant|\bdid not differ|"
+    r"\bsimilar (?:in|between|across) (?:the |both )?(?:groups|arms)", re.I)
+SIGNIFICANT = re.compile(r"\b(?:statistically )?significant(?:ly)?\b", re.I)
+NOT_YET_CLEAR = re.compile(r"\bnot (?:yet )?clear whether|\bunclear whether|\btoo early to "
+                           r"(?:say|tell)|\bremains to be seen", re.I)
+SERIOUS = re.compile(r"serious|death|died|fatal|grade\s*(?:≥\s*)?[345]|bleed|ha?emorrhag|"
+                     r"discontinu|stopp?ed|withdr[ae]w|life[- ]threatening|hospitali", re.I)
+_CLAUSES = re.compile(r";|,\s|\band\b|\bbut\b|\bwhile\b|\bwhereas\b")
+_MAIN = re.compile(r"\bmain (?:outcome|goal|result|aim)|primary (?:endpoint|outcome)", re.I)
+_QUOTED = re.compile(r"[\"“„«][^\"“”„«»]{1,200}[\"”»“]")
+Direction = Literal["decrease", "increase"]
 
 
 @dataclass(frozen=True)
 class SummaryInput:
+    """A summary to check, and what it is held to: the editor's language and house style, and
+    whether the article is a congress report (the caveat is due)."""
+
     text: str
+    language: str = "en"
+    style: HouseStyle | None = None
+    congress_report: bool | None = None
+    """None: decide from the record (a congress named)."""
+
+    @property
+    def house_style(self) -> HouseStyle:
+        return self.style or load_house_style()
+
+    def tokens(self) -> tuple[Token, ...]:
+        return tokenize(self.text, comma_decimal=self.language != "en")
 
 
 @dataclass(frozen=True)
@@ -48,6 +91,8 @@ class Known:
     span: Span | None
     decimals: int
     derived: bool = False
+    direction: Direction | None = None
+    """For an estimate: which way it says the endpoint moved ('30% lower' is a decrease)."""
 
 
 def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
@@ -59,16 +104,76 @@ def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
         value = cited.number.value
         decimals = _decimals(cited.number.text)
         span = cited.number.span
-        known.append(Known(value, cited.pointer, span, decimals))
-        if cited.field == "estimate" and cited.pointer.startswith("/results/"):
-            result = record.results[int(cited.pointer.split("/")[2])]
-            if result.measure in RATIO_MEASURES and 0 < value < 1:
-                known.append(Known(round(100 * (1 - value), 6), cited.pointer + " (1 − ratio)",
-                                   span, max(0, decimals - 2), derived=True))
-            if result.measure in RATIO_MEASURES and value > 1:
-                known.append(Known(round(100 * (value - 1), 6), cited.pointer + " (ratio − 1)",
-                                   span, max(0, decimals - 2), derived=True))
+        result = _result_at(record, cited.pointer)
+        if result is None or cited.field != "estimate":
+            known.append(Known(value, cited.pointer, span, decimals))
+            continue
+        known.append(Known(value, cited.pointer, span, decimals,
+                           direction=estimate_direction(result)))
+        if result.measure in RATIO_MEASURES and 0 < value < 1:
+            known.append(Known(round(100 * (1 - value), 6), cited.pointer + " (1 − ratio)",
+                               span, max(0, decimals - 2), derived=True, direction="decrease"))
+        if result.measure in RATIO_MEASURES and value > 1:
+            known.append(Known(round(100 * (value - 1), 6), cited.pointer + " (ratio − 1)",
+                               span, max(0, decimals - 2), derived=True, direction="increase"))
     return known
+
+
+def _result_at(record: TrialRecord, pointer: str) -> Result | None:
+    m = re.match(r"/results/(\d+)", pointer)
+    return record.results[int(m.group(1))] if m else None
+
+
+def estimate_direction(result: Result) -> Direction | None:
+    """Which way a result says its endpoint moved: the article's words for a value per group
+    ('fell by X%'), else the estimate against 'no difference' (a ratio below 1, a negative
+    difference, a positive relative reduction are decreases)."""
+    if result.direction is not None:
+        return result.direction
+    value = result.estimate.value if result.estimate else None
+    if value is None:
+        return None
+    if result.measure == "RRR":
+        return "decrease" if value > 0 else "increase" if value < 0 else None
+    if result.measure in RATIO_MEASURES:
+        null = 1.0
+    elif result.measure in DIFFERENCE_MEASURES and result.measure != "mean change":
+        null = 0.0
+    else:
+        return None
+    return "decrease" if value < null else "increase" if value > null else None
+
+
+def _written(number: Number | None) -> Written | None:
+    if number is None or number.value is None:
+        return None
+    return Written.of(number.value, decimals_of(number.text))
+
+
+def result_significant(result: Result) -> bool | None:
+    """Whether a between-group result excludes 'no difference': by its CI where it has one
+    (rounding-aware, as the consistency checks read it), else by its P value. None: cannot
+    tell (no test, a P of exactly 0.05, a CI whose rounding straddles the null)."""
+    ratio = result.measure in RATIO_MEASURES
+    lower, upper = _written(result.ci_lower), _written(result.ci_upper)
+    if lower is not None and upper is not None and result.measure != "RRR":
+        if excludes_null(lower, upper, ratio=ratio):
+            return True
+        return False if crosses_null(lower, upper, ratio=ratio) else None
+    p = result.p
+    if p is None or p.value is None:
+        return None
+    if p.comparator in ("<", "<=") and p.value <= 0.05:
+        return True
+    if p.comparator in (None, "=") and p.value != 0.05:
+        return p.value < 0.05
+    if p.comparator in (">", ">=") and p.value >= 0.05:
+        return False
+    return None
+
+
+def is_serious(event: str) -> bool:
+    return bool(SERIOUS.search(event))
 
 
 def _decimals(text: str) -> int:
@@ -120,14 +225,15 @@ def number_checks(summary: SummaryInput, record: TrialRecord, report: Report,
                   doc: Document) -> Iterator[Check]:
     known = known_numbers(record, report)
     described = described_numbers(record)
-    for i, token in enumerate(tokenize(summary.text)):
+    quoted = _quoted_record_words(summary.text, record)
+    for i, token in enumerate(summary.tokens()):
         approximate = bool(APPROXIMATE.search(summary.text[max(0, token.start - 20):token.start]))
         pointer = f"/summary/numbers/{i}"
         match = match_number(token, approximate, known)
         if match is not None:
             yield _summary_check(pointer, token, "grounded", "ok",
                                  f"{token.text} matches {match.source}", match.span)
-        elif token.float_value in described:
+        elif token.float_value in described or any(a <= token.start < b for a, b in quoted):
             yield _summary_check(pointer, token, "grounded", "ok",
                                  f"{token.text} is part of the record's description", None)
         elif any(t.value == token.value for t in doc.tokens):
@@ -138,6 +244,36 @@ def number_checks(summary: SummaryInput, record: TrialRecord, report: Report,
             yield _summary_check(pointer, token, "not_found", "error",
                                  f"{token.text} matches no number of the record or the article",
                                  None)
+
+
+def _masked(sentence: str, names: set[str]) -> str:
+    """The sentence with each record name in it blanked out (offsets kept)."""
+    for name in sorted(names, key=len, reverse=True):
+        if len(name) > 3:
+            sentence = re.sub(re.escape(name), lambda m: " " * len(m.group(0)), sentence,
+                              flags=re.I)
+    return sentence
+
+
+def _quoted_record_words(text: str, record: TrialRecord) -> list[Span]:
+    """Spans of quoted passages that are words of the record as written ('“Dosis 2,5 mg”'):
+    their numbers are in the article's number format, not the summary's."""
+    words = _record_words(record)
+    return [m.span() for m in _QUOTED.finditer(text) if m.group(0)[1:-1].strip() in words]
+
+
+def _endpoint_words(record: TrialRecord) -> set[str]:
+    texts = [record.primary_endpoint, *(r.endpoint for r in record.results),
+             *(f.event for f in record.safety)]
+    return {" ".join(t.split()) for t in texts if t}
+
+
+def _record_words(record: TrialRecord) -> set[str]:
+    texts = [record.primary_endpoint, record.population, record.condition,
+             *(a.label for a in record.arms), *(r.endpoint for r in record.results),
+             *(r.arm for r in record.results), *(f.event for f in record.safety),
+             *(f.arm for f in record.safety)]
+    return {" ".join(t.split()) for t in texts if t}
 
 
 def _summary_check(pointer: str, token: Token, status: str, severity: str, message: str,
@@ -161,11 +297,14 @@ def _is_primary(record: TrialRecord, pointer: str) -> bool:
     return m is not None and bool(record.results[int(m.group(1))].is_primary)
 
 
-def _unhedged_claims(summary: SummaryInput, claim: re.Pattern[str]
+def _unhedged_claims(summary: SummaryInput, claim: re.Pattern[str],
+                     record: TrialRecord | None = None
                      ) -> Iterator[tuple[int, Span, re.Match[str]]]:
-    """Each summary sentence that makes the claim without hedging it: index, span, match."""
+    """Each summary sentence that makes the claim without hedging it: index, span, match. The
+    record's own names (an endpoint called 'endoscopic improvement') are not claims."""
+    names = _record_words(record) if record is not None else set()
     for i, (start, end) in enumerate(split_sentences(summary.text)):
-        sentence = summary.text[start:end]
+        sentence = _masked(summary.text[start:end], names)
         found = claim.search(sentence)
         if found is not None and not HEDGE.search(sentence):
             yield i, (start, end), found
@@ -180,18 +319,36 @@ def _sentence_check(summary: SummaryInput, i: int, span: Span, severity: str, ki
     })
 
 
-def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> Iterator[Check]:
+def benefit_established(record: TrialRecord, report: Report) -> bool:
+    """A benefit may be worded as one: the article says the trial met its main goal and
+    verification does not doubt it, or (the article silent) the primary result is
+    statistically significant and nothing doubts it."""
     if primary_established(record, report):
+        return True
+    if record.primary_endpoint_met != "not_stated" or _doubted(report) or \
+            record.design.non_inferiority:
+        return False
+    primary = [r for r in record.results if r.is_primary and result_significant(r) is not None]
+    return bool(primary) and result_significant(primary[0]) is True
+
+
+def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> Iterator[Check]:
+    if benefit_established(record, report):
         return
     why = {"no": "the primary endpoint was not met",
-           "not_stated": "the article does not say the primary endpoint was met"}.get(
+           "not_stated": "the article does not say the primary endpoint was met, and the "
+                         "primary result is not shown to be statistically significant"}.get(
         record.primary_endpoint_met, "verification doubts the claim that the primary endpoint "
                                      "was met")
     claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
-    severity = "error" if claimed or _doubted(report) else "warning"
-    for i, span, claim in _unhedged_claims(summary, BENEFIT):
+    severity = "error" if claimed or _doubted(report) or _primary_tested(record) else "warning"
+    for i, span, claim in _unhedged_claims(summary, BENEFIT, record):
         yield _sentence_check(summary, i, span, severity, "summary_spin",
                               f"claims a benefit ({claim.group(0)!r}) but {why}")
+
+
+def _primary_tested(record: TrialRecord) -> bool:
+    return any(r.is_primary and result_significant(r) is False for r in record.results)
 
 
 def safety_claim_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
@@ -209,15 +366,190 @@ def _doubted(report: Report) -> bool:
 
 
 def caveat_check(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
-    if record.congress and not CAVEAT.search(summary.text):
-        yield Check(field="/summary/text", text=None, status="not_found", span=None,
-                    severity="warning", kind="summary_caveat", origin="summary",
-                    message="presented at a congress: the summary should say the results are "
-                            "not yet peer-reviewed")
+    due = summary.congress_report if summary.congress_report is not None else bool(
+        record.congress)
+    if due and record.is_trial_report and not summary.house_style.has_caveat(summary.text):
+        yield _text_check("summary_caveat", "presented at a congress: the summary should say "
+                                            "the results are not yet peer-reviewed")
+
+
+def _text_check(kind: str, message: str, severity: str = "warning") -> Check:
+    return Check.model_validate({
+        "field": "/summary/text", "text": None, "status": "not_found", "span": None,
+        "severity": severity, "kind": kind, "origin": "summary", "message": message})
+
+
+# -- direction and significance words --------------------------------------------------------
+
+def _sentence_numbers(summary: SummaryInput, span: Span, known: list[Known]
+                      ) -> list[tuple[Token, Known]]:
+    found = []
+    for token in summary.tokens():
+        if span[0] <= token.start < span[1]:
+            approximate = bool(APPROXIMATE.search(
+                summary.text[max(0, token.start - 20):token.start]))
+            match = match_number(token, approximate, known)
+            if match is not None:
+                found.append((token, match))
+    return found
+
+
+def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report
+                     ) -> Iterator[Check]:
+    """'Lower' beside a number that says 'higher' (a ratio above 1, a rise): an error. Read per
+    clause, so 'fell by X with A and rose by Y with B' is two claims; 'higher with <comparator>
+    than with <treatment>' is read the other way round."""
+    known = known_numbers(record, report)
+    comparator = record.arms[1].label.lower() if len(record.arms) >= 2 else None
+    names = _endpoint_words(record)
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        sentence = _masked(summary.text[start:end], names)
+        if NO_DIFFERENCE.search(sentence):
+            continue
+        for a, b in _clauses(sentence, start):
+            clause = sentence[a - start:b - start]
+            said = _said_direction(clause, comparator)
+            if said is None:
+                continue
+            for token, match in _sentence_numbers(summary, (a, b), known):
+                if match.direction is not None and match.direction != said:
+                    yield _sentence_check(
+                        summary, i, (start, end), "error", "summary_direction",
+                        f"says {'a fall' if said == 'decrease' else 'a rise'} beside "
+                        f"{token.text}, but {match.source} is "
+                        f"{'an increase' if match.direction == 'increase' else 'a decrease'}")
+                    break
+
+
+def _clauses(sentence: str, offset: int) -> list[Span]:
+    cuts = [0, *(m.start() for m in _CLAUSES.finditer(sentence)), len(sentence)]
+    return [(offset + a, offset + b) for a, b in pairwise(cuts) if b > a]
+
+
+def _said_direction(clause: str, comparator: str | None) -> Direction | None:
+    down, up = bool(DECREASE.search(clause)), bool(INCREASE.search(clause))
+    if down == up:
+        return None
+    said: Direction = "decrease" if down else "increase"
+    reversed_ = comparator and re.search(r"\bwith (.{1,80}?) than with", clause, re.I)
+    if reversed_ and comparator and comparator in reversed_.group(1).lower():
+        said = "increase" if said == "decrease" else "decrease"
+    return said
+
+
+def significance_checks(summary: SummaryInput, record: TrialRecord, report: Report
+                        ) -> Iterator[Check]:
+    """'No clear difference' over a significant result, 'significantly' over one whose CI
+    includes 'no difference': errors. A sentence is about the results its numbers trace to, or
+    about the primary result when it names the main outcome or goal."""
+    known = known_numbers(record, report)
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        sentence = summary.text[start:end]
+        results = _results_of(summary, (start, end), sentence, record, known)
+        verdicts = [v for v in (result_significant(r) for r in results) if v is not None]
+        if not verdicts:
+            continue
+        if NO_DIFFERENCE.search(sentence) and all(verdicts):
+            yield _sentence_check(summary, i, (start, end), "error", "summary_significance",
+                                  "says there was no clear difference, but the result's CI "
+                                  "excludes 'no difference' (statistically significant)")
+        elif _claims_significance(sentence) and not any(verdicts):
+            yield _sentence_check(summary, i, (start, end), "error", "summary_significance",
+                                  "calls the result significant, but its CI includes 'no "
+                                  "difference'")
+
+
+def _claims_significance(sentence: str) -> bool:
+    return bool(SIGNIFICANT.search(sentence)) and not HEDGE.search(sentence)
+
+
+def _results_of(summary: SummaryInput, span: Span, sentence: str, record: TrialRecord,
+                known: list[Known]) -> list[Result]:
+    traced = {k.source.split()[0].split("/")[2] for _, k in _sentence_numbers(summary, span, known)
+              if k.source.startswith("/results/")}
+    if traced:
+        return [record.results[int(i)] for i in sorted(traced)]
+    if _MAIN.search(sentence):
+        return [r for r in record.results if r.is_primary][:1]
+    return []
+
+
+# -- what the summary should tell --------------------------------------------------------------
+
+def traced_fields(summary: SummaryInput, record: TrialRecord, report: Report) -> set[str]:
+    """The record's fields (pointers) the summary's numbers trace to."""
+    return {m.source.split()[0] for _, m in _sentence_numbers(
+        summary, (0, len(summary.text)), known_numbers(record, report))}
+
+
+def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report
+                    ) -> Iterator[Check]:
+    """Warnings for what the record verifies and the summary leaves out: the primary result,
+    the number of people, a serious safety finding; and 'not yet clear' when the primary result
+    is known."""
+    if not record.is_trial_report:
+        return
+    used = traced_fields(summary, record, report)
+    grounded = report.grounded_fields()
+    primary = {f"/results/{i}/{f}" for i, r in enumerate(record.results) if r.is_primary
+               for f in ("estimate", "ci_lower", "ci_upper", "p")} & grounded
+    if primary and not primary & used:
+        yield _text_check("summary_missing_primary", "leaves out the primary result the record "
+                                                     "verifies")
+    if "/n_total" in grounded and "/n_total" not in used:
+        yield _text_check("summary_missing_n", "leaves out how many people took part "
+                                               f"({record.n_total.text if record.n_total else ''})")
+    serious = {f"/safety/{i}/value" for i, f in enumerate(record.safety)
+               if is_serious(f.event)} & grounded
+    if serious and not serious & used:
+        yield _text_check("summary_missing_safety", "leaves out a serious safety finding the "
+                                                    "record verifies")
+    if primary and NOT_YET_CLEAR.search(summary.text):
+        yield _text_check("summary_not_yet_clear", "says the result is not yet clear, but the "
+                                                   "record verifies a primary result: tell it")
+
+
+# -- language and house style ----------------------------------------------------------------
+
+def language_check(summary: SummaryInput) -> Iterator[Check]:
+    found = guess_language(unquoted(summary.text))
+    if found is not None and found != summary.language:
+        yield _text_check("summary_language",
+                          f"is written in {LANGUAGES.get(found, found)}, not in "
+                          f"{LANGUAGES.get(summary.language, summary.language)}", "error")
+
+
+def style_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
+    style = summary.house_style
+    avoided = style.avoided()
+    if avoided is not None:
+        for i, span, word in _claims(summary, avoided):
+            yield _sentence_check(summary, i, span, "warning", "summary_style",
+                                  f"uses {word.group(0)!r}, a word the house style avoids")
+    words = len(summary.text.split())
+    if record.is_trial_report and not style.min_words <= words <= style.max_words:
+        yield _text_check("summary_length", f"has {words} words; the house style asks for "
+                                            f"{style.min_words}-{style.max_words}")
+    body = summary.text.split("\n\n", 1)[-1]
+    grade = float(textstat.flesch_kincaid_grade(body)) if body.strip() else 0.0
+    if grade > style.max_grade:
+        yield _text_check("summary_grade", f"reads at grade {grade:.1f}; the house style asks "
+                                           f"for {style.max_grade:g} or below")
+
+
+def _claims(summary: SummaryInput, pattern: re.Pattern[str]
+            ) -> Iterator[tuple[int, Span, re.Match[str]]]:
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        for found in pattern.finditer(summary.text, start, end):
+            yield i, (start, end), found
 
 
 def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
                   doc: Document | None = None) -> list[Check]:
     doc = doc or analyse("")
     return [*number_checks(summary, record, report, doc), *spin_checks(summary, record, report),
-            *safety_claim_checks(summary, record), *caveat_check(summary, record)]
+            *direction_checks(summary, record, report),
+            *significance_checks(summary, record, report),
+            *safety_claim_checks(summary, record), *caveat_check(summary, record),
+            *coverage_checks(summary, record, report), *language_check(summary),
+            *style_checks(summary, record)]

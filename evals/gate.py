@@ -31,12 +31,14 @@ GATED: tuple[str, ...] = (
     "safety_recall", "grounded_share", "unflagged_ungrounded",
     "trap_recall", "false_alarm_rate", "verified_incomplete", "summary_numbers_grounded",
     "failed_runs",
-    "spin_flags", "reading_grade",
+    "spin_flags", "reading_grade", "summary_content", "summary_direction_agreement",
+    "summary_unclear_misused",
 )
 GATED_VERIFIER: tuple[str, ...] = ("fault_recall", "fault_exactness", "false_flag_rate")
 LOWER_IS_BETTER = frozenset({"unflagged_ungrounded", "false_alarm_rate", "failed_runs",
                              "verified_incomplete",
-                             "false_flag_rate", "spin_flags", "reading_grade"})
+                             "false_flag_rate", "spin_flags", "reading_grade",
+                             "summary_unclear_misused"})
 HARD_MAXIMA: dict[str, float] = {"unflagged_ungrounded": 0, "verified_incomplete": 0}
 """Limits that hold for every column, pinned or not: a number that is not the number at its
 cited span must never pass unflagged."""

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from agent import prompts
 from agent.backends.base import Backend
 from agent.config import Settings
@@ -24,7 +26,7 @@ from agent.errors import BackendError, TrialbriefError
 from agent.output import Output
 from agent.pipeline import digest_article
 from agent.schema import Article
-from agent.summarise import SummaryDraft
+from agent.summary_draft import SummaryDraft
 from evals.cases import CASES_DIR, Case
 from evals.replay import CASSETTES_DIR, is_replay_miss, make_vcr, replay_backend
 
@@ -184,3 +186,79 @@ def record_cases(cases: list[Case], backend: Backend, settings: Settings, folder
             progress(run)
         runs.append(run)
     return runs
+
+
+STEP_SCHEMAS = {"extract": DraftRecord.__name__, "summary": SummaryDraft.__name__}
+"""Which recorded requests belong to a step: the title of the schema they ask for."""
+
+
+def drop_step(cassette: Path, step: str) -> int:
+    """Remove the exchanges of one step from a cassette; returns how many were removed."""
+    data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+    title = STEP_SCHEMAS[step]
+    kept = [i for i in data["interactions"] if _schema_title(i) != title]
+    removed = len(data["interactions"]) - len(kept)
+    data["interactions"] = kept
+    cassette.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                        encoding="utf-8")
+    return removed
+
+
+def _schema_title(interaction: dict[str, Any]) -> str | None:
+    try:
+        body = json.loads(interaction["request"]["body"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    tools = body.get("tools") or []
+    if tools and isinstance(tools[0], dict):  # tools mode: the function is named by the schema
+        return str(tools[0].get("function", {}).get("name"))
+    schema = (body.get("response_format") or {}).get("schema") or {}
+    return schema.get("title") if isinstance(schema, dict) else None
+
+
+def rerecord_step(cases: list[Case], step: str, backend: Backend, settings: Settings,
+                  folder: Path, structured_mode: str, cases_dir: Path | None = None,
+                  progress: Any = None) -> list[Run]:
+    """Re-record one step (after its prompt or schema changed) while the other steps replay
+    from the cassette: a summary prompt change costs the summary calls, not the extractions.
+    The replayed steps must still match today's requests (else: re-record everything)."""
+    assert backend.info.model is not None
+    runs = []
+    for case in cases:
+        cassette = folder / f"{case.id}.yaml"
+        drop_step(cassette, step)
+        start = time.monotonic()
+        try:
+            with make_vcr("new_episodes").use_cassette(str(cassette)):
+                output = digest_article(article_of(case), settings, backend)
+            run = Run(case, output, None, time.monotonic() - start)
+        except TrialbriefError as exc:
+            run = Run(case, exc.partial, exc.one_line(), time.monotonic() - start)
+        _write_step_timing(folder, run, step)
+        if progress is not None:
+            progress(run)
+        runs.append(run)
+    write_meta(folder, backend.info.name, backend.info.model, structured_mode, cases_dir)
+    return runs
+
+
+def _write_step_timing(folder: Path, run: Run, step: str) -> None:
+    """Timings of a re-recorded step, kept beside the case's totals. The totals are corrected by
+    the difference when an earlier split is known; a case recorded whole has no split, and its
+    totals stay as recorded (the step's own figures are then in "steps" only)."""
+    path = folder / "timings.json"
+    timings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    entry = timings.setdefault(run.case.id, {"seconds": 0.0, "attempts": 0, "prompt_tokens": 0,
+                                             "completion_tokens": 0, "error": None})
+    usage = [u for u in (run.output.usage if run.output else []) if u.step == step]
+    new: dict[str, float] = {
+        "seconds": round(sum(u.seconds for u in usage), 1), "attempts": len(usage),
+        "prompt_tokens": sum(u.prompt_tokens for u in usage),
+        "completion_tokens": sum(u.completion_tokens for u in usage)}
+    old = entry.get("steps", {}).get(step)
+    if old is not None:
+        for key, value in new.items():
+            entry[key] = round(entry.get(key, 0) - old.get(key, 0) + value, 1)
+    entry.setdefault("steps", {})[step] = new
+    entry["error"] = run.error
+    path.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -27,7 +27,9 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.markup import escape
 
+from agent.backends.base import Backend
 from agent.backends.rules import RulesBackend
+from agent.config import Settings
 from agent.errors import ConfigError, UsageError
 from agent.files import write_atomic
 from agent.numbers import comma_decimal_locale
@@ -48,6 +50,7 @@ from evals.gate import (
     update_pins,
 )
 from evals.record import (
+    STEP_SCHEMAS,
     CassetteOutOfDate,
     Run,
     cassette_dir,
@@ -55,6 +58,7 @@ from evals.record import (
     eval_settings,
     record_cases,
     record_command,
+    rerecord_step,
     run_live,
     run_replay,
 )
@@ -242,9 +246,10 @@ def _timed(run: Run) -> CaseRun:
 
 
 def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path, base: Path,
-                   progress: Callable[[Run], None] | None = None) -> Path:
-    """Re-record every case against the configured endpoint into base/<kind>-<model>;
-    returns that folder."""
+                   progress: Callable[[Run], None] | None = None,
+                   step: str | None = None) -> Path:
+    """Re-record every case against the configured endpoint into base/<kind>-<model> (only
+    `step`'s exchanges, the others replayed, when a step is given); returns that folder."""
     if kind == "llamacpp":
         from agent.backends.llamacpp import LlamaCppBackend
 
@@ -252,17 +257,34 @@ def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path, base: Path
         with LlamaCppBackend(settings) as backend:
             assert backend.info.model is not None
             folder = base / f"llamacpp-{backend.info.model}"
-            record_cases(list(cases), backend, settings, folder, LLAMACPP_MODE,
-                         _external(cases_dir), progress)
+            _record_into(folder, cases, backend, settings, LLAMACPP_MODE, cases_dir, progress,
+                         step)
         return folder
     if kind == "openai":
-        return _record_openai(cases, cases_dir, base, progress)
+        return _record_openai(cases, cases_dir, base, progress, step)
     raise UsageError(f"--record applies to LLM backends, not {kind!r}",
                      hint="the rules backend runs live on every eval")
 
 
+def _record_into(folder: Path, cases: Sequence[Case], backend: Backend, settings: Settings,
+                 mode: str, cases_dir: Path, progress: Callable[[Run], None] | None,
+                 step: str | None) -> None:
+    if step is None:
+        record_cases(list(cases), backend, settings, folder, mode, _external(cases_dir),
+                     progress)
+        return
+    if step not in STEP_SCHEMAS:
+        raise UsageError(f"unknown step {step!r}", hint=f"choose one of {', '.join(STEP_SCHEMAS)}")
+    missing = [c.id for c in cases if not (folder / f"{c.id}.yaml").exists()]
+    if missing:
+        raise UsageError(f"--record-step needs every case's cassette; missing: "
+                         f"{', '.join(missing[:5])}", hint="record them whole with --record")
+    rerecord_step(list(cases), step, backend, settings, folder, mode, _external(cases_dir),
+                  progress)
+
+
 def _record_openai(cases: Sequence[Case], cases_dir: Path, base: Path,
-                   progress: Callable[[Run], None] | None) -> Path:
+                   progress: Callable[[Run], None] | None, step: str | None = None) -> Path:
     from agent.backends.openai_compat import OpenAIBackend
     from agent.llm import resolve_mode
 
@@ -277,8 +299,7 @@ def _record_openai(cases: Sequence[Case], cases_dir: Path, base: Path,
     with OpenAIBackend(settings) as backend:
         assert backend.info.model is not None
         folder = base / f"openai-{backend.info.model}"
-        record_cases(list(cases), backend, settings, folder, mode, _external(cases_dir),
-                     progress)
+        _record_into(folder, cases, backend, settings, mode, cases_dir, progress, step)
     return folder
 
 
@@ -321,7 +342,7 @@ def score_case(case: Case, case_run: CaseRun) -> CaseScore:
         verified_incomplete=verified_incomplete(status, record, case.gold),
         grounding=score_grounding(record, checks, case.text, comma),
         trap=score_traps(case.trap_kinds, checks),
-        summary=score_summary(output),
+        summary=score_summary(output, gold_record(case)),
         cost=score_cost(output, case_run.seconds or 0.0),
         seconds_known=case_run.seconds is not None,
     )
@@ -369,6 +390,10 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
         "trap_unrelated_findings": sum(len(c.trap.unrelated) for c in cases),
         "summary_numbers_grounded": add_tallies(s.numbers_grounded for s in summaries).rate,
         "spin_flags": sum(s.spin_flags for s in summaries),
+        "summary_content": add_tallies(s.content for s in summaries).rate,
+        "summary_direction_agreement": _share(
+            d for s in summaries if (d := s.direction_agrees) is not None),
+        "summary_unclear_misused": sum(1 for s in summaries if s.unclear_misused),
         "reading_grade": _mean(s.reading_grade for s in summaries),
         "summary_words": _mean(float(s.words) for s in summaries),
         "prompt_tokens_per_article": _mean(float(c.cost.prompt_tokens) for c in cases),
@@ -464,14 +489,15 @@ NOTES = [
 
 def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = None, *,
              record: bool = False, cassettes: Path | None = None,
-             baseline: Baseline | None = None, console: Console | None = None) -> EvalResult:
+             baseline: Baseline | None = None, console: Console | None = None,
+             record_step: str | None = None) -> EvalResult:
     cases_dir = cases_dir or CASES_DIR
     cases = load_cases(cases_dir)
     if not cases:
         raise UsageError(f"no cases in {cases_dir}", hint="pass a folder of case .json files")
     base = cassettes or cassette_base(cases_dir)
-    if record:
-        _record(backends, cases, cases_dir, base, console)
+    if record or record_step:
+        _record(backends, cases, cases_dir, base, console, record_step)
     pinned = baseline.pins if baseline and is_project_cases(cases_dir) else {}
     specs = choose_backends(backends, cases_dir, base, pinned)
     scored = []
@@ -485,7 +511,7 @@ def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = Non
 
 
 def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Path,
-            base: Path, console: Console | None) -> None:
+            base: Path, console: Console | None, step: str | None = None) -> None:
     kinds = [b.split("-", 1)[0] for b in backends or [] if b != "rules"]
     if not kinds:
         raise UsageError("--record needs the LLM backend to record",
@@ -495,7 +521,7 @@ def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Pa
             _say(console, escape(f"  recorded {kind} {run.case.id}: {run.seconds:.0f} s"
                                  + (f" ({run.error})" if run.error else "")))
 
-        folder = record_backend(kind, cases, cases_dir, base, progress)
+        folder = record_backend(kind, cases, cases_dir, base, progress, step)
         _say(console, escape(f"recorded {len(cases)} cassettes in {folder}"))
 
 
@@ -505,6 +531,7 @@ def _say(console: Console | None, text: str) -> None:
 
 
 def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
+            record_step: str | None = None,
             report: Path | None, json_out: Path | None, gate: bool, update_baseline: bool,
             allow_lower: bool, console: Console, baseline_path: Path = BASELINE_PATH,
             cassettes: Path | None = None) -> int:
@@ -520,7 +547,7 @@ def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
         raise UsageError("--allow-lower only applies with --update-baseline")
     baseline = load_baseline(baseline_path)
     result = evaluate(backends, cases_dir, record=record, cassettes=cassettes, baseline=baseline,
-                      console=console)
+                      console=console, record_step=record_step)
     update = None
     if update_baseline:
         update = update_pins(baseline, result.current(), result.cases_hash, allow_lower)

@@ -21,6 +21,7 @@ from agent.numbers import parse_number
 from agent.output import Output
 from agent.report import Check, Report
 from agent.schema import Number, TrialRecord
+from agent.summary_check import NOT_YET_CLEAR, SummaryInput, result_significant, traced_fields
 from evals.faults import Fault, flagged_fields
 
 # -- counting ---------------------------------------------------------------------------------
@@ -530,17 +531,104 @@ class SummaryScore:
     spin_flags: int
     reading_grade: float | None
     words: int
+    content: Tally = Tally()
+    """What the record verifies that the summary tells: the intervention, the comparator, n,
+    the primary result, the caveat (each counted where the record has it)."""
+    stance: bool | None = None
+    """The summary's verdict on the main result (positive, negative) agrees with the gold's:
+    the goal met or not as the article says, else the gold primary result's CI. None: the gold
+    gives no verdict."""
+    direction_errors: int = 0
+    """Direction or significance words the checks found contradicting the numbers."""
+    unclear_misused: bool = False
+    """'Not yet clear' (or the like) although the gold holds a primary result."""
+
+    @property
+    def direction_agrees(self) -> bool | None:
+        return None if self.stance is None else self.stance and not self.direction_errors
 
 
-def score_summary(output: Output | None) -> SummaryScore | None:
+_NEGATIVE_VERDICT = re.compile(
+    r"did not meet|was not met|failed to meet|missed (?:its|the) main goal|no clear difference|"
+    r"not statistically significant|no (?:statistically )?significant difference|did not show|"
+    r"made no (?:clear )?difference", re.I)
+_POSITIVE_VERDICT = re.compile(
+    r"(?<!not )\bmet (?:its|the (?:trial|study)'s|the) main goal|was statistically significant|"
+    r"did better|was shown to be no worse|\b(?:lower|higher|fewer|more) with\b|\breduced\b|"
+    r"\bimproved\b|\blowered\b", re.I)
+
+
+def summary_stance(text: str) -> str | None:
+    """'positive', 'negative' or None: the first paragraph (headline, standfirst, then body)
+    that gives a verdict decides; a negative phrase wins within a paragraph."""
+    for paragraph in text.split("\n\n"):
+        if _NEGATIVE_VERDICT.search(paragraph):
+            return "negative"
+        if _POSITIVE_VERDICT.search(paragraph):
+            return "positive"
+    return None
+
+
+def gold_stance(gold: TrialRecord) -> str | None:
+    """The verdict a summary should give: the article's statement that the goal was met (or
+    not), else the primary result's CI. None where there is none, or where the article's
+    statement and its primary CI contradict each other (a trap: the summary should doubt)."""
+    if not gold.is_trial_report:
+        return None
+    verdicts = [v for r in gold.results if r.is_primary
+                and (v := result_significant(r)) is not None]
+    by_ci = None if not verdicts else "positive" if verdicts[0] else "negative"
+    if gold.primary_endpoint_met == "not_stated":
+        return by_ci
+    stated = "positive" if gold.primary_endpoint_met == "yes" else "negative"
+    return stated if by_ci in (None, stated) or gold.design.non_inferiority else None
+
+
+def _mentions(text: str, label: str) -> bool:
+    words = re.findall(r"[^\W_]+", label.lower())
+    return bool(words) and " ".join(words) in " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def summary_content(output: Output) -> Tally:
+    record, summary = output.record, output.summary
+    if record is None or summary is None or not record.is_trial_report:
+        return Tally()
+    text = summary.text
+    report = Report(checks=[c for c in output.checks if c.origin != "summary"])
+    traced = traced_fields(SummaryInput(text), record, report)
+    grounded = report.grounded_fields()
+    items: list[bool] = []
+    for arm in record.arms[:2]:
+        items.append(_mentions(text, arm.label))
+    if "/n_total" in grounded:
+        items.append("/n_total" in traced)
+    primary = {f"/results/{i}/{f}" for i, r in enumerate(record.results) if r.is_primary
+               for f in ("estimate", "ci_lower", "ci_upper", "p")} & grounded
+    if primary:
+        items.append(bool(primary & traced))
+    if record.congress:
+        items.append(bool(re.search(r"peer[- ]review|published", text, re.I)))
+    return add_tallies(Tally.of(hit) for hit in items)
+
+
+def score_summary(output: Output | None, gold: TrialRecord | None = None) -> SummaryScore | None:
     if output is None or output.summary is None:
         return None
     numbers = [c for c in output.checks if c.field.startswith("/summary/numbers")]
+    text = output.summary.text
+    expected = gold_stance(gold) if gold is not None else None
+    gold_primary = gold is not None and any(r.is_primary and r.estimate is not None
+                                            for r in gold.results)
     return SummaryScore(
         numbers_grounded=Tally(sum(1 for c in numbers if c.status == "grounded"), len(numbers)),
         spin_flags=sum(1 for c in output.checks if c.kind == "summary_spin"),
         reading_grade=output.summary.reading_grade,
         words=output.summary.words,
+        content=summary_content(output),
+        stance=None if expected is None else summary_stance(text) == expected,
+        direction_errors=sum(1 for c in output.checks
+                             if c.kind in ("summary_direction", "summary_significance")),
+        unclear_misused=gold_primary and bool(NOT_YET_CLEAR.search(text)),
     )
 
 

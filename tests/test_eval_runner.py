@@ -405,7 +405,8 @@ class FakeServer:
                             in text]
         else:
             arguments = json.dumps({
-                "headline": "A new drug was tested", "tested": "A drug was tested.",
+                "headline": "A new drug was tested", "standfirst": "A drug was tested.",
+                "tested": "A drug was tested.",
                 "participants": "Adults took part.", "findings": "Fewer people got worse.",
                 "meaning": "The results have not yet been peer-reviewed."})
         call = {"id": f"call_{self.calls}", "type": "function",
@@ -439,6 +440,19 @@ def test_record_then_replay_offline(tmp_path: Path, cases_dir: Path,
     folder = tmp_path / "cassettes" / "openai-gpt-4o-mini"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [*(f"{c.id}.yaml" for c in cases), "meta.json", "timings.json"])
+
+    # a summary prompt change re-records the summaries only; the extractions replay
+    timings = json.loads((folder / "timings.json").read_text(encoding="utf-8"))
+    with FakeServer(cases) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        again = eval_args(tmp_path, cases=cases_dir, backends=["openai"], record_step="summary")
+        assert run_cli(**again) == 0
+        assert server.calls == len(cases)
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    after = json.loads((folder / "timings.json").read_text(encoding="utf-8"))
+    for case in cases:
+        assert after[case.id]["steps"]["summary"]["attempts"] == 1
+        assert after[case.id]["seconds"] == timings[case.id]["seconds"]  # no split known
 
     replayed = eval_args(tmp_path, cases=cases_dir, backends=None)  # the server is gone
     assert run_cli(**replayed) == 0

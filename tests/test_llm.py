@@ -292,7 +292,9 @@ def test_draft_validation_messages_guide_the_model() -> None:
 
 
 def summary_json(findings: str) -> str:
-    return json.dumps({"headline": "A pill cut events", "tested": "A new pill was tested.",
+    return json.dumps({"headline": "A pill cut events",
+                       "standfirst": "In 400 people, a new pill was tested.",
+                       "tested": "A new pill was tested.",
                        "participants": "400 people took part.", "findings": findings,
                        "side_effects": None, "meaning": "The main goal was met."})
 
@@ -306,7 +308,7 @@ def test_a_summary_with_a_verified_number_passes(
     assert output.summary is not None and "25% lower" in output.summary.text
     numbers = [c for c in output.checks if c.kind == "summary_number"]
     assert numbers and all(c.severity == "ok" for c in numbers)
-    assert output.prompts == {"extract": "extract/v1", "summary": "summary/v1"}
+    assert output.prompts == {"extract": "extract/v1", "summary": "summary/v2"}
 
 
 def test_an_invented_summary_number_is_reasked_then_kept_and_flagged(

@@ -9,12 +9,22 @@ import pytest
 
 from agent.output import Output, Source, Summary
 from agent.report import Check, Report
-from agent.schema import BackendInfo, Number, Result, SafetyFinding, Span, TrialRecord, Usage
+from agent.schema import (
+    Arm,
+    BackendInfo,
+    Number,
+    Result,
+    SafetyFinding,
+    Span,
+    TrialRecord,
+    Usage,
+)
 from evals.faults import Fault
 from evals.scorers import (
     FaultOutcome,
     Tally,
     at_span,
+    gold_stance,
     ids_match,
     match_results,
     merge_by_key,
@@ -30,6 +40,8 @@ from evals.scorers import (
     score_summary,
     score_traps,
     score_verifier,
+    summary_content,
+    summary_stance,
 )
 
 
@@ -344,6 +356,47 @@ def test_summary_scores() -> None:
     assert (score.reading_grade, score.words) == (7.5, 90)
     assert score_summary(output()) is None
     assert score_summary(None) is None
+
+
+def _result(estimate: str, lower: str, upper: str, primary: bool = True) -> Result:
+    return Result(endpoint="e", is_primary=primary, measure="HR",
+                  estimate=Number(text=estimate, value=float(estimate)),
+                  ci_lower=Number(text=lower, value=float(lower)),
+                  ci_upper=Number(text=upper, value=float(upper)))
+
+
+@pytest.mark.parametrize(("text", "stance"), [
+    ("X: drug met the trial's main goal\n\nThe risk was 20% lower with drug.", "positive"),
+    ("X: drug did not meet the trial's main goal\n\nIt met no goal.", "negative"),
+    ("X: results\n\nThere was no clear difference between the groups.", "negative"),
+    ("X: results\n\nThe difference was statistically significant.", "positive"),
+    ("X: results\n\nThe difference was not statistically significant.", "negative"),
+    ("X: results\n\nIt is not yet clear whether it works.", None)])
+def test_the_stance_of_a_summary_is_its_first_verdict(text: str, stance: str | None) -> None:
+    assert summary_stance(text) == stance
+
+
+def test_the_gold_stance_is_the_statement_else_the_ci_and_none_when_they_conflict() -> None:
+    significant, crossing = _result("0.70", "0.55", "0.89"), _result("0.90", "0.75", "1.08")
+    assert gold_stance(TrialRecord(primary_endpoint_met="yes", results=[significant])) == \
+        "positive"
+    assert gold_stance(TrialRecord(primary_endpoint_met="no")) == "negative"
+    assert gold_stance(TrialRecord(results=[crossing])) == "negative"
+    assert gold_stance(TrialRecord(results=[significant])) == "positive"
+    assert gold_stance(TrialRecord(primary_endpoint_met="yes", results=[crossing])) is None
+    assert gold_stance(TrialRecord(results=[_result("0.90", "0.75", "1.08", False)])) is None
+
+
+def test_summary_content_counts_what_the_record_verifies_and_the_summary_tells() -> None:
+    text = "T: drug helped\n\nDrug was compared with placebo in 1,200 people. Not peer-reviewed."
+    record = TrialRecord(arms=[Arm(label="drug"), Arm(label="placebo")], congress="C 2026",
+                         n_total=Number(text="1,200", value=1200, span=(0, 5)),
+                         results=[_result("0.70", "0.55", "0.89")])
+    grounded = [check("/n_total"), check("/results/0/estimate")]
+    score = summary_content(output(record=record, checks=grounded,
+                                   summary=Summary(headline="T", text=text)))
+    # arms 2/2, n 1/1, primary result 0/1 (no number of it), caveat 1/1
+    assert score == Tally(4, 5)
 
 
 def test_cost_counts_every_attempt() -> None:

@@ -8,10 +8,12 @@ from pydantic import ValidationError
 
 from agent.anchor import anchor_record
 from agent.draft import DraftRecord, DraftResult
+from agent.house_style import load_house_style
 from agent.report import Check
 from agent.schema import TrialRecord
-from agent.summarise import SummaryDraft, main_result_given
+from agent.summarise import SummaryDraft, SummaryRequest
 from agent.summary_check import SummaryInput, described_numbers, known_numbers
+from agent.summary_facts import build_facts
 from agent.verify import verify
 
 TEXT = ("WREN-3: fictional\nPresented at the Northern Heart Congress 2026. In WREN-3, 900 "
@@ -113,7 +115,8 @@ def test_the_draft_validator_tells_the_model_where_the_invented_number_is() -> N
     rec = record()
     report = verify(rec, TEXT)
     context = {"known": known_numbers(rec, report), "described": described_numbers(rec)}
-    answer = {"headline": "A heart drug", "tested": "Wrenatide was tested.",
+    answer = {"headline": "A heart drug", "standfirst": "A trial.",
+              "tested": "Wrenatide was tested.",
               "participants": "900 people took part.",
               "findings": "Events were rarer. The risk fell by 45% with wrenatide.",
               "meaning": "More studies are needed."}
@@ -127,16 +130,21 @@ def test_the_draft_validator_tells_the_model_where_the_invented_number_is() -> N
     assert SummaryDraft.model_validate(answer, context=context).findings.endswith("wrenatide.")
 
 
+def request_for(rec: TrialRecord) -> SummaryRequest:
+    report = verify(rec, TEXT)
+    return SummaryRequest(build_facts(rec, report, TEXT, caveat=None), load_house_style(),
+                          known_numbers(rec, report), described_numbers(rec))
+
+
 def test_with_no_number_for_the_main_outcome_the_model_is_told_to_use_words() -> None:
     rec = record()
     rec.results = rec.results[1:]  # only the death result is left
-    report = verify(rec, TEXT)
-    assert main_result_given(record(), verify(record(), TEXT))
-    assert not main_result_given(rec, report)
-    context = {"known": known_numbers(rec, report), "described": described_numbers(rec),
-               "main_result_given": main_result_given(rec, report)}
-    answer = {"headline": "About 30% fewer events", "tested": "t", "participants": "p",
+    assert request_for(record()).main_result_given
+    request = request_for(rec)
+    assert not request.main_result_given
+    answer = {"headline": "About 30% fewer events", "standfirst": "s", "tested": "t",
+              "participants": "p",
               "findings": "f", "meaning": "m"}
     with pytest.raises(ValidationError) as info:
-        SummaryDraft.model_validate(answer, context=context)
+        SummaryDraft.model_validate(answer, context=request.validation_context())
     assert "no number for the main outcome, so describe it in words" in str(info.value)

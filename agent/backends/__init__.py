@@ -11,6 +11,7 @@ from importlib.util import find_spec
 
 from agent.backends.base import Backend
 from agent.config import Settings, choose_backend
+from agent.errors import ConfigError
 
 
 def llamacpp_installed() -> bool:
@@ -30,6 +31,10 @@ def open_backend(settings: Settings) -> Backend:
         return LlamaCppBackend(settings)
     from agent.backends.rules import RulesBackend
 
+    if settings.summary and settings.language != "en":
+        raise ConfigError(f"the rules backend writes summaries in English only, not "
+                          f"{settings.language!r}",
+                          hint="use --language en, --no-summary, or a model backend")
     return RulesBackend()
 
 

@@ -9,6 +9,7 @@ from agent.schema import BackendInfo
 
 if TYPE_CHECKING:
     from agent.llm import LLM
+    from agent.summarise import Summarised, SummaryRequest
 
 
 class Backend:
@@ -16,6 +17,15 @@ class Backend:
 
     info: BackendInfo
     llm: LLM | None = None
+
+    def draft_summary(self, request: SummaryRequest) -> Summarised:
+        """The summary draft of this backend: a model's, from the summary prompt."""
+        from agent.summarise import model_summary
+
+        if self.llm is None:
+            raise NotImplementedError(f"{type(self).__name__} has no model: override "
+                                      "draft_summary")
+        return model_summary(self.llm, request)
 
     def close(self) -> None:
         if self.llm is not None:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agent.backends.base import Backend
 from agent.schema import BackendInfo
+
+if TYPE_CHECKING:
+    from agent.summarise import Summarised, SummaryRequest
 
 
 class RulesBackend(Backend):
     def __init__(self) -> None:
         self.info = BackendInfo(name="rules", model=None)
         self.llm = None
+
+    def draft_summary(self, request: SummaryRequest) -> Summarised:
+        from agent.rules.summary import template_summary
+        from agent.summarise import Summarised, assemble
+
+        draft = template_summary(request.facts, request.style)
+        return Summarised(assemble(draft, request.facts.caveat))

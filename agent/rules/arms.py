@@ -15,10 +15,13 @@ from agent.rules.text import NUM, body_end, count_text
 from agent.schema import Span
 
 N_EQ = re.compile(r"\(\s*[nN]\s?=\s?(?P<n>" + NUM + r")\s*\)")
+# English, German and French words that end the text before an arm's label ('randomised to',
+# 'randomisiert auf', 'ont reçu le') or join two labels ('or', 'oder', 'ou').
 _LABEL_BOUNDARY = re.compile(
-    r"\s(?:to|or|and|oder|und|versus|vs\.?)\s|\b(?:received|receive|erhielten|given)\s|:\s|,\s")
-_LABEL_LEAD = re.compile(r"^(?:(?:to|or|and|oder|und|receive|the|a|an|matching|either)\s+)+",
-                         re.I)
+    r"\s(?:to|or|and|oder|und|auf|ou|versus|vs\.?)\s|\b(?:received|receive|erhielten|given|reçu"
+    r"|recevaient)\s|:\s|,\s")
+_LABEL_LEAD = re.compile(r"^(?:(?:to|or|and|oder|und|auf|ou|receive|the|a|an|le|la|les|un|une|du"
+                         r"|matching|either)\s+)+", re.I)
 
 
 def find_arms(doc: Document, layout: Layout) -> list[DraftArm]:

@@ -11,7 +11,7 @@ from agent.rules.text import NOT_ENDPOINTS, body_end, word_list
 
 PRIMARY_WORDS = re.compile(
     r"\bprimary[- ](?:efficacy\s+)?(?:end[- ]?points?|outcomes?|composite)\b|\bco-primary\b"
-    r"|\bprimäre[nr]?\s+Endpunkt", re.I)
+    r"|\bprimäre[nr]?\s+Endpunkt|\bcritère\s+(?:de\s+jugement\s+)?principal", re.I)
 NOT_PRIMARY = re.compile(r"\bprimary\s+safety\b|\bkey\s+secondary\b|\bsecondary\b", re.I)
 SUBGROUP = re.compile(r"\bAmong the [\d,\u2009]+ (?:patients|participants)|\bsubgroup\b"
                       r"|\bIn (?:women|men)\b|\bsubstudy\b", re.I)
@@ -21,7 +21,9 @@ _PE_PATTERNS = (
                r"(?:was|were|is|combined|comprised)\s+(?P<pe>[^;]+)"),
     re.compile(r"^(?P<pe>[A-Z][^;]{3,150}?)\s+(?:was|served\s+as)\s+the\s+primary\s+"
                r"(?:efficacy\s+)?(?:end\s?point|outcome)"),
-    re.compile(r"\bPrimärer\s+Endpunkt\s+war\s+(?P<pe>[^;]+)"),
+    re.compile(r"\b(?:Primärer\s+Endpunkt|[Dd]er\s+primäre\s+Endpunkt)\s+war\s+(?P<pe>[^;]+)"),
+    re.compile(r"\b[Ll]e\s+critère\s+(?:de\s+jugement\s+)?principal\s+(?:était|est)\s+"
+               r"(?P<pe>[^;]+)"),
     # 'The primary outcome of <endpoint> at 3 months occurred in X% ...'
     re.compile(r"\b[Tt]he\s+(?:co-)?primary\s+(?:efficacy\s+)?(?:end\s?point|outcome)\s+of\s+"
                r"(?!the\s+(?:substudy|parent|trial|study)\b)(?P<pe>[^;]{3,150}?)\s+(?:occurred"

@@ -184,7 +184,7 @@ def _mention_score(text: str, m: re.Match[str], layout: Layout) -> int:
     after = text[m.end():m.end() + 40]
     before = text[max(0, m.start() - 30):m.start()]
     score = 0
-    if m.start() == layout.headline[0] and re.match(r"^(?:\s[\w-]+){0,4}:", after):
+    if m.start() == layout.headline[0] and re.match(r"^(?:\s[\w-]+){0,4}\s?:", after):
         score = 3
     if re.match(r"^\s?" + _REGISTRY_PREFIX, after):
         score = max(score, 3)

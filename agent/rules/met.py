@@ -15,13 +15,15 @@ MET_NO = re.compile(
     r"\b(?:did\s+not|does\s+not|failed\s+to|didn't)\s+(?:meet|reach|achieve)\s+(?:its\s+|the\s+)?"
     r"(?:co-)?primary|\bprimary\s+(?:efficacy\s+)?(?:end\s?point|outcome)s?\s+(?:was|were)\s+"
     r"(?:therefore\s+)?not\s+(?:met|achieved|reached)\b|\bno\s+(?:statistically\s+)?significant\s+"
-    r"difference\s+in\s+the\s+primary|\bprimäre\s+Endpunkt\s+(?:wurde\s+)?nicht\s+erreicht", re.I)
+    r"difference\s+in\s+the\s+primary|\bprimäre\s+Endpunkt\s+(?:wurde\s+)?nicht\s+erreicht"
+    r"|\bcritère\s+(?:de\s+jugement\s+)?principal\s+n'a\s+pas\s+été\s+atteint", re.I)
 MET_YES = re.compile(
     r"\b(?:met|meeting|achieved|reached)\s+(?:its|the|their|both|all)?\s*(?:co-)?primary\s+"
     r"(?:efficacy\s+)?(?:end\s?points?|outcomes?)\b|\b(?:co-)?primary\s+(?:efficacy\s+)?"
     r"(?:end\s?point|outcome)s?\s+(?:was|were)\s+(?:therefore\s+|thus\s+|also\s+)?"
     r"(?:met|achieved|reached)\b|\bmet\s+the\s+non-?inferiority\s+(?:criterion|margin)"
-    r"|\bprimäre\s+Endpunkt\s+erreicht|\b(?:significantly\s+)?(?:reduced|lowered|improved|prolonged)"
+    r"|\bprimäre\s+Endpunkt\s+(?:wurde\s+)?erreicht|\bcritère\s+(?:de\s+jugement\s+)?principal\s+"
+    r"(?:a\s+été|est)\s+atteint|\b(?:significantly\s+)?(?:reduced|lowered|improved|prolonged)"
     r"\s+the\s+(?:risk|rate|incidence)\s+of\s+the\s+primary\s+(?:end\s?point|outcome)", re.I)
 _SIGNIFICANT_EFFECT = re.compile(
     r"\bsignificantly\s+(?:prolonged|improved|reduced|lowered|extended|shifted|decreased)\s+"

@@ -127,7 +127,7 @@ def measure_for(doc: Document, stat: Stat) -> Measure:
         if re.search(r"\bmean\b|\bchang|\bvolume\b|\bweight\b", sentence):
             return "mean difference"
         return "risk difference"
-    if re.search(r"differen|placebo-adjusted|\bmore than\b|\bmehr als\b|\bfurther than\b"
+    if re.search(r"diff[eé]ren|placebo-adjusted|\bmore than\b|\bmehr als\b|\bfurther than\b"
                  r"|\bless steep\b|\bslower\b|\bfavou?red\b[^.;]{0,80}\bby\b", near):
         return "mean difference"
     if stat.estimate.percent:

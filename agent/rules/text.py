@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.document import Document
 
 # A count as printed: '2,512', '2 512' (thin or no-break space), '991'.
-NUM = r"\d{1,3}(?:[,\u2009\u202f\u00a0 ]\d{3})+|\d+"
+NUM = r"\d{1,3}(?:[,.\u2009\u202f\u00a0 ]\d{3})+(?![.,]?\d)|\d+"
 
 
 # Abbreviations that name a statistic, a review method or a country, never an endpoint:
