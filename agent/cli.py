@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -27,7 +28,7 @@ from rich.table import Table
 from agent import __version__
 from agent.backends import Backend, open_backend
 from agent.config import Settings, load_settings
-from agent.errors import InputError, TrialbriefError
+from agent.errors import InputError, TrialbriefError, redact
 from agent.fetch import fetch
 from agent.files import write_atomic
 from agent.output import Output, Summary
@@ -35,7 +36,7 @@ from agent.pipeline import check_record, digest
 from agent.render import render
 from agent.schema import TrialRecord
 
-EXIT_VERIFIED, EXIT_REVIEW = 0, 1
+EXIT_VERIFIED, EXIT_REVIEW, EXIT_INPUT = 0, 1, 2
 err = Console(stderr=True, highlight=False)
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Congress news article -> checked trial record -> plain-language draft.")
@@ -53,7 +54,8 @@ class BackendChoice(StrEnum):
     rules = "rules"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[Format | None, typer.Option(
+    "--format", "-f", help="Output format (default: from --out's suffix, else json).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
 LanguageOpt = Annotated[str | None, typer.Option(
     "--language", help="The summary's language (en, de, fr; default en, or the config's).")]
@@ -65,6 +67,16 @@ StyleOpt = Annotated[Path | None, typer.Option(
 def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Redacting())
+
+
+class _Redacting(logging.Filter):
+    """Log lines pass through `redact`: a library may log a server's error body, key and all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
 
 
 @app.command("digest")
@@ -73,7 +85,7 @@ def digest_command(
     backend: Annotated[BackendChoice | None, typer.Option(help="Default: automatic.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name for the openai backend.")] = None,
     model_path: Annotated[Path | None, typer.Option(help="GGUF file for llamacpp.")] = None,
-    fmt: FormatOpt = Format.json,
+    fmt: FormatOpt = None,
     out: OutOpt = None,
     summary: Annotated[bool, typer.Option(help="Draft the lay summary.")] = True,
     language: LanguageOpt = None,
@@ -81,6 +93,8 @@ def digest_command(
 ) -> None:
     """Turn one article into a checked trial record and a plain-language summary draft."""
     settings = _settings(backend, model, model_path, summary, language, house_style)
+    fmt = _format(fmt, out)
+    _check_writable(out)  # before the pipeline runs, not after
     with _opened(settings) as chosen:
         try:
             output = digest(source, settings, chosen, stdin=sys.stdin)
@@ -96,12 +110,14 @@ def digest_command(
 def check_command(
     article: Annotated[str, typer.Argument(help="The article the record was made from.")],
     record: Annotated[Path, typer.Argument(help="RECORD.json: a record or a whole digest output.")],
-    fmt: FormatOpt = Format.json,
+    fmt: FormatOpt = None,
     out: OutOpt = None,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
 ) -> None:
     """Re-run the checks on a record an editor edited. Exit 1 on any error finding."""
+    fmt = _format(fmt, out)
+    _check_writable(out)
     fetched = fetch(article, stdin=sys.stdin)
     trial_record, summary, sha = _read_record(record)
     if sha is not None and sha != fetched.sha256:
@@ -121,7 +137,7 @@ def batch_command(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="One output per article here.")],
     backend: Annotated[BackendChoice | None, typer.Option()] = None,
     model: Annotated[str | None, typer.Option()] = None,
-    fmt: FormatOpt = Format.json,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
 ) -> None:
@@ -198,6 +214,29 @@ def _exit_code(output: Output) -> int:
     return EXIT_VERIFIED if output.status == "verified" else EXIT_REVIEW
 
 
+_SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".md": Format.markdown,
+                   ".markdown": Format.markdown, ".json": Format.json}
+
+
+def _format(fmt: Format | None, out: Path | None) -> Format:
+    """--format if given; else what --out's suffix names (out.html is HTML); else JSON."""
+    if fmt is not None:
+        return fmt
+    return _SUFFIX_FORMATS.get(out.suffix.lower(), Format.json) if out else Format.json
+
+
+def _check_writable(out: Path | None) -> None:
+    """Refuse an --out that cannot be written before any work is done."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError(f"--out {out} is a directory", hint="give a file name")
+    folder = next((p for p in (out.parent, *out.parent.parents) if p.exists()), Path("."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write --out {out}: {folder} is not a writable folder",
+                         hint="choose another path")
+
+
 def _emit(output: Output, fmt: Format, out: Path | None) -> None:
     text = render(output, fmt.value)
     if out is None:
@@ -267,6 +306,9 @@ def _batch_one(source: str, settings: Settings, backend: Backend, fmt: Format,
             write_atomic(target, render(exc.partial, fmt.value))
             return source, "failed", exc.exit_code, str(target)
         return source, "failed", exc.exit_code, ""
+    except (OSError, ValueError, ArithmeticError, RecursionError) as exc:
+        err.print(f"[red]failed[/red] {escape(source)}: {escape(_unexpected(exc))}")
+        return source, "failed", EXIT_INPUT, ""
     write_atomic(target, render(output, fmt.value))
     return source, output.status, _exit_code(output), str(target)
 
@@ -284,6 +326,21 @@ def _batch_table(rows: list[tuple[str, str, int, str]]) -> None:
     err.print(table)
 
 
+def _unexpected(exc: BaseException) -> str:
+    detail = redact(str(exc).strip().splitlines()[0][:200]) if str(exc).strip() else ""
+    return (f"could not process the input ({type(exc).__name__}"
+            + (f": {detail}" if detail else "") + "); if the input is sound, please report it")
+
+
+def _tolerant_streams() -> None:
+    """Under a C/POSIX locale, text with characters the terminal cannot encode (decoded from
+    bad input bytes) must not crash the output: escape them instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds, so a started llama.cpp server is stopped
 
@@ -292,11 +349,17 @@ def main() -> None:
     """Entry point. Click handles usage errors (exit 2) and typer.Exit; trialbrief's own errors
     become one line on stderr and their exit code."""
     signal.signal(signal.SIGTERM, _terminate)
+    _tolerant_streams()
     try:
         app()
     except TrialbriefError as exc:
         err.print(f"[red]error:[/red] {escape(exc.one_line())}")
         sys.exit(exc.exit_code)
+    except (OSError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
+        # The error boundary: whatever slipped past the stages is still one line and an exit
+        # code of the contract, never a traceback (a bug: the message asks for a report).
+        err.print(f"[red]error:[/red] {escape(_unexpected(exc))}")
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, register_secret
 from agent.language import LANGUAGES
 
 BackendName = Literal["openai", "llamacpp", "rules"]
@@ -85,6 +85,7 @@ _ENV = {
 def _coerce(name: str, raw: Any) -> Any:
     try:
         if name == "api_key":
+            register_secret(str(raw) if raw else None)  # redacted from every message
             return SecretStr(str(raw)) if raw else None
         if name in ("model_path", "model_dir", "house_style"):
             return Path(str(raw)).expanduser()

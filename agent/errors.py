@@ -6,6 +6,7 @@ Exit codes (the CLI contract): 0 verified, 1 needs review, 2 usage or input erro
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -13,15 +14,42 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 
+# Shapes of credentials a server may echo back in an error body: OpenAI-style keys, bearer
+# tokens, and 'api_key=...'-style pairs (the label is kept, the value goes).
+_SECRET_SHAPES = re.compile(
+    r"(?P<label>)\bsk-[A-Za-z0-9_-]{12,}"
+    r"|(?P<label2>(?i:\bbearer)\s+)[A-Za-z0-9._~+/-]{12,}=*"
+    r"|(?P<label3>(?i:\b(?:api[_-]?key|access[_-]?token|auth[_-]?token|secret|password|"
+    r"x-api-key))[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]{8,}")
+_KNOWN_SECRETS: set[str] = set()
+REDACTED = "[redacted]"
+
+
+def register_secret(value: str | None) -> None:
+    """A secret of this run (the configured API key): `redact` removes it wherever it shows."""
+    if value and len(value) >= 6:
+        _KNOWN_SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """The text without any registered secret and without anything shaped like a credential."""
+    for secret in _KNOWN_SECRETS:
+        text = text.replace(secret, REDACTED)
+    return _SECRET_SHAPES.sub(
+        lambda m: (m.group("label2") or m.group("label3") or "") + REDACTED, text)
+
+
 class TrialbriefError(Exception):
-    """Root of every error trialbrief raises on purpose."""
+    """Root of every error trialbrief raises on purpose. Its message and hint are redacted:
+    they reach stderr, logs and saved outputs."""
 
     exit_code = 2
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
         self.partial: Any = None
         """What was done before the failure (an agent.output.Output), saved by the CLI."""
 

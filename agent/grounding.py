@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from agent.anchor import FIELD_ROLES
 from agent.document import Document, Role
-from agent.numbers import Token, matching_tokens, parse_number
+from agent.numbers import INVISIBLE, Token, matching_tokens, parse_number
 from agent.report import Check
 from agent.schema import Number, Span, TrialRecord
 
@@ -109,6 +109,12 @@ def _role_and_context(doc: Document, cited: Cited, token: Token,
     if doc.outside_body(token.start):
         return _check(cited, "mismatch", "error", token.span,
                       f"{token.text} is cited from the reference list")
+    hidden = [c for c in token.text if c in INVISIBLE]
+    if hidden:
+        return _check(cited, "grounded", "warning", token.span,
+                      f"{token.text!r} holds an invisible character (U+{ord(hidden[0]):04X}) "
+                      "inside the number; it was read without it: check it against the original "
+                      "page", kind="invisible_character")
     if token.damaged or doc.is_damaged(token.start - 4, token.end + 4):
         return _check(cited, "grounded", "warning", token.span,
                       f"{token.text} was read from text damaged by an encoding error: check it "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from agent.numbers import MINUS_CHARS
+from agent.numbers import INVISIBLE, MINUS_CHARS
 from agent.schema import Number
 
 LANGUAGES: dict[str, str] = {"en": "English", "de": "German", "fr": "French"}
@@ -58,7 +58,8 @@ def decimals_written(number: Number) -> int:
     """Decimal places as written: '10,70' has 2, '1.635' (German thousands, 1635) has 0."""
     if number.value is None:
         return 0
-    groups = re.findall(r"\d+", number.text.replace("\u00a0", "").replace(" ", ""))
+    text = "".join(c for c in number.text if c not in INVISIBLE)
+    groups = re.findall(r"\d+", text.replace("\u00a0", "").replace(" ", ""))
     if len(groups) < 2:
         return 0
     last = groups[-1]

@@ -13,7 +13,7 @@ written stays known (rounding is made explicit by the callers).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
@@ -66,7 +66,11 @@ def _number_regex(comma_decimal: bool) -> re.Pattern[str]:
 _NUMBER_DOT = _number_regex(False)
 _NUMBER_COMMA = _number_regex(True)
 _RATIO = re.compile(r"(?<![\w.:])(\d{1,2})(?:\s?:\s?(\d{1,2})){1,3}(?![\w:]|\.\d)")
-_FREQUENCY = re.compile(r"(?<![\w.])(\d+) in (\d+(?:,\d{3})*)(?!\w|\.\d)")
+# Bounded digit runs: '1 in ' before 5,000 digits is no frequency (and int() would refuse it).
+_FREQUENCY = re.compile(r"(?<![\w.])(\d{1,9}) in (\d{1,12}(?:,\d{3}){0,4})(?!\w|\.\d)")
+_MAX_DIGITS = 40
+"""A digit run longer than this is not a number an article reports (and is not read)."""
+_MAX_EXPONENT = 30
 _NAME_PREFIX = re.compile(r"[A-Za-z][\-/]$|[A-Za-z]\s?-\s?$")
 # "week-52", "day-90", "month-12": a timepoint, not a name like GLP-1.
 _TIMEPOINT_PREFIX = re.compile(r"\b(?:week|day|month|year|visit|cycle)s?-$", re.I)
@@ -133,7 +137,11 @@ def _multiplier_exponent(raw: str | None) -> int:
             return exponent
     power = raw.translate(_SUPERSCRIPTS)
     match = re.search(r"10\s?\^?\s?([-−]?\d+)$", power)
-    return int(match.group(1).replace("−", "-")) if match else 0
+    if match is None:
+        return 0
+    if len(match.group(1)) > 4:
+        return _MAX_EXPONENT + 1  # refused by the caller, before int() or scaleb() blow up
+    return int(match.group(1).replace("−", "-"))
 
 
 def _value_from_match(m: re.Match[str]) -> tuple[Decimal, int, bool]:
@@ -151,6 +159,8 @@ def _value_from_match(m: re.Match[str]) -> tuple[Decimal, int, bool]:
     else:
         frac = frac[1:]
     digits = f"{int_part}.{frac}" if frac else int_part
+    if len(digits) > _MAX_DIGITS:
+        raise InvalidOperation(f"{len(digits)} digits")
     value = Decimal(digits)
     sign = m.group("sign")
     if sign:
@@ -160,6 +170,8 @@ def _value_from_match(m: re.Match[str]) -> tuple[Decimal, int, bool]:
         elif sign != "+":
             value = -value
     exponent = _multiplier_exponent(m.group("mult"))
+    if abs(exponent) > _MAX_EXPONENT:
+        raise InvalidOperation(f"10^{exponent}")
     if exponent:
         value = value.scaleb(exponent)
     return value, len(frac), damaged
@@ -245,9 +257,38 @@ def tokenize(text: str, comma_decimal: bool | None = None) -> tuple[Token, ...]:
     return _tokenize(text, comma_decimal_locale(text) if comma_decimal is None else comma_decimal)
 
 
+def _without_overlaps(tokens: list[Token]) -> list[Token]:
+    """'1 in 5:1': the first composite keeps its characters; a later one that shares them goes."""
+    kept: list[Token] = []
+    for token in sorted(tokens, key=lambda t: (t.start, -t.end)):
+        if not kept or token.start >= kept[-1].end:
+            kept.append(token)
+    return kept
+
+
+INVISIBLE = "\u200b\u200c\u200d\u2060\u00ad\ufeff\u180e"
+"""Zero-width and soft-hyphen characters: invisible on a page, they split "0.4\u200b7" in two."""
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
 @lru_cache(maxsize=64)
 def _tokenize(text: str, comma_decimal: bool) -> tuple[Token, ...]:
-    composites = _composite_tokens(text)
+    """The tokens of the text read without its invisible characters, with spans (and texts)
+    in the text as given; a token whose characters held one is marked damaged (flagged)."""
+    if not _INVISIBLE.search(text):
+        return _tokens_of(text, comma_decimal)
+    kept = [i for i, c in enumerate(text) if c not in INVISIBLE]
+    tokens = []
+    for t in _tokens_of("".join(text[i] for i in kept), comma_decimal):
+        start, end = kept[t.start], kept[t.end - 1] + 1
+        raw = text[start:end]
+        tokens.append(replace(t, start=start, end=end, text=raw,
+                              damaged=t.damaged or raw != t.text))
+    return tuple(tokens)
+
+
+def _tokens_of(text: str, comma_decimal: bool) -> tuple[Token, ...]:
+    composites = _without_overlaps(_composite_tokens(text))
     taken = [(t.start, t.end) for t in composites]
     plain = [t for t in _plain_tokens(text, comma_decimal)
              if not any(s <= t.start < e or s < t.end <= e for s, e in taken)]
@@ -260,6 +301,7 @@ _CMP_NORMAL = {"≤": "<=", "⩽": "<=", "=<": "<=", "≥": ">=", "⩾": ">="}
 
 def parse_number(raw: str, comma_decimal: bool | None = None) -> Parsed | None:
     """Read one number written as a string: '0·75', '<0.001', '−1.24%', '1 635', '.50'."""
+    raw = _INVISIBLE.sub("", raw)
     m = _STANDALONE_CMP.match(raw)
     comparator = None
     rest = raw

@@ -381,11 +381,14 @@ def _text_check(kind: str, message: str, severity: str = "warning") -> Check:
 
 # -- direction and significance words --------------------------------------------------------
 
-def _sentence_numbers(summary: SummaryInput, span: Span, known: list[Known]
-                      ) -> list[tuple[Token, Known]]:
+def _sentence_numbers(summary: SummaryInput, span: Span, known: list[Known],
+                      names: set[str] | None = None) -> list[tuple[Token, Known]]:
+    """The summary's numbers in `span` that trace to the record, with what they trace to;
+    numbers inside one of `names` (the '10' of 'drug 10 mg') are words, not results."""
+    inside = _name_spans(summary.text, names or set())
     found = []
     for token in summary.tokens():
-        if span[0] <= token.start < span[1]:
+        if span[0] <= token.start < span[1] and not any(a <= token.start < b for a, b in inside):
             approximate = bool(APPROXIMATE.search(
                 summary.text[max(0, token.start - 20):token.start]))
             match = match_number(token, approximate, known)
@@ -402,6 +405,7 @@ def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report
     known = known_numbers(record, report)
     comparator = record.arms[1].label.lower() if len(record.arms) >= 2 else None
     names = _endpoint_words(record)
+    labels = _record_words(record)
     for i, (start, end) in enumerate(split_sentences(summary.text)):
         sentence = _masked(summary.text[start:end], names)
         if NO_DIFFERENCE.search(sentence):
@@ -411,7 +415,7 @@ def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report
             said = _said_direction(clause, comparator)
             if said is None:
                 continue
-            for token, match in _sentence_numbers(summary, (a, b), known):
+            for token, match in _sentence_numbers(summary, (a, b), known, labels):
                 if match.direction is not None and match.direction != said:
                     yield _sentence_check(
                         summary, i, (start, end), "error", "summary_direction",
@@ -419,6 +423,14 @@ def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report
                         f"{token.text}, but {match.source} is "
                         f"{'an increase' if match.direction == 'increase' else 'a decrease'}")
                     break
+
+
+def _name_spans(text: str, names: set[str]) -> list[Span]:
+    spans: list[Span] = []
+    for name in names:
+        if len(name) > 3 and any(c.isdigit() for c in name):
+            spans += [m.span() for m in re.finditer(re.escape(name), text, re.I)]
+    return spans
 
 
 def _clauses(sentence: str, offset: int) -> list[Span]:
@@ -465,8 +477,8 @@ def _claims_significance(sentence: str) -> bool:
 
 def _results_of(summary: SummaryInput, span: Span, sentence: str, record: TrialRecord,
                 known: list[Known]) -> list[Result]:
-    traced = {k.source.split()[0].split("/")[2] for _, k in _sentence_numbers(summary, span, known)
-              if k.source.startswith("/results/")}
+    traced = {k.source.split()[0].split("/")[2] for _, k in _sentence_numbers(
+        summary, span, known, _record_words(record)) if k.source.startswith("/results/")}
     if traced:
         return [record.results[int(i)] for i in sorted(traced)]
     if _MAIN.search(sentence):
