@@ -54,6 +54,9 @@ class Settings:
     max_transport_retries: int = 3
     max_retry_wait: float = 60.0
     request_timeout: float = 600.0
+    call_deadline: float | None = None
+    """Seconds one model call may take in all, retries included; None: 180 (900 for the
+    embedded llama.cpp server)."""
     context_window: int | None = None
     max_output_tokens: int = 2048
     n_threads: int | None = None
@@ -89,7 +92,8 @@ def _coerce(name: str, raw: Any) -> Any:
             return SecretStr(str(raw)) if raw else None
         if name in ("model_path", "model_dir", "house_style"):
             return Path(str(raw)).expanduser()
-        if name in ("temperature", "reask_temperature", "max_retry_wait", "request_timeout"):
+        if name in ("temperature", "reask_temperature", "max_retry_wait", "request_timeout",
+                    "call_deadline"):
             return float(raw)
         if name in ("seed", "max_reasks", "max_transport_retries", "context_window",
                     "max_output_tokens", "n_threads"):

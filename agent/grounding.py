@@ -132,9 +132,8 @@ _LOCATED = "found in the article by its value (no span was cited; this one is no
 
 def _ground_without_span(doc: Document, cited: Cited, value: Decimal) -> Check:
     text = cited.number.text
-    tokens = [t for t in doc.tokens
-              if t in set(matching_tokens(doc.text, text, doc.comma_decimal))
-              and not doc.outside_body(t.start)]
+    matches = set(matching_tokens(doc.text, text, doc.comma_decimal))
+    tokens = [t for t in doc.tokens if t in matches and not doc.outside_body(t.start)]
     if cited.within is not None:
         local = [t for t in tokens if cited.within[0] <= t.start < cited.within[1]]
         if local:

@@ -29,6 +29,7 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from instructor.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from agent.config import Settings, StructuredMode
 from agent.errors import (
@@ -73,6 +74,23 @@ class Structured:
     usage: list[Usage]
 
 
+CALL_DEADLINE = 180.0
+"""Seconds one model call may take in all (its transport retries and waits included)."""
+LOCAL_CALL_DEADLINE = 900.0
+"""The same for the embedded llama.cpp server: a small model on a laptop's CPU is slow (the
+1.5B model took 3-5 minutes for an extraction on 2 cores)."""
+
+
+class stop_when(stop_base):
+    """A tenacity stop condition from a predicate (lower-case, like tenacity's own)."""
+
+    def __init__(self, predicate: Callable[[RetryCallState], bool]) -> None:
+        self.predicate = predicate
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.predicate(retry_state)
+
+
 class LLM:
     def __init__(self, settings: Settings, *, base_url: str | None, model: str, backend: str,
                  http_client: httpx2.Client | None = None,
@@ -94,6 +112,9 @@ class LLM:
         self._last_answer: str | None = None
         self._rejections: list[Rejection] = []
         self._started = 0.0
+        self.call_deadline = settings.call_deadline or (
+            LOCAL_CALL_DEADLINE if backend == "llamacpp" else CALL_DEADLINE)
+        self._deadline = 0.0
         self._create = instructor.patch(create=self._send, mode=_MODES[self.mode])
 
     def close(self) -> None:
@@ -105,8 +126,10 @@ class LLM:
         """One chat completion, with transport retries; records each attempt's usage. A re-ask
         (instructor appended the rejected answer and its errors) is rewritten as described in
         the module docstring and samples at `reask_temperature`."""
+        self._deadline = time.monotonic() + self.call_deadline
         retrying = Retrying(
-            stop=stop_after_attempt(self.settings.max_transport_retries + 1),
+            stop=stop_after_attempt(self.settings.max_transport_retries + 1)
+            | stop_when(self._past_deadline),
             retry=retry_if_exception(_transient), wait=self._wait, sleep=self._sleep,
             before_sleep=self._log_retry, reraise=True,
         )
@@ -116,18 +139,29 @@ class LLM:
         for attempt in retrying:
             with attempt:
                 self._started = time.monotonic()
-                response = self._client.chat.completions.create(*args, **kwargs)
+                left = max(1.0, self._deadline - self._started)
+                response = self._client.chat.completions.create(
+                    *args, **kwargs, timeout=min(self.settings.request_timeout, left))
                 self._record(response)
                 _raise_on_refusal(response)
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _past_deadline(self, state: RetryCallState) -> bool:
+        """Stop retrying once the call's deadline has passed: transport retries, Retry-After
+        waits and slow answers together never hold one model call longer than it."""
+        return time.monotonic() >= self._deadline
+
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        delay = _retry_after(exc) if exc is not None else None
-        if delay is None:
-            delay = min(2.0 ** (state.attempt_number - 1), 30.0)
-        return min(delay, self.settings.max_retry_wait)
+        asked = _retry_after(exc) if exc is not None else None
+        delay = asked if asked is not None else min(2.0 ** (state.attempt_number - 1), 30.0)
+        left = max(0.0, self._deadline - time.monotonic())
+        wait = min(delay, self.settings.max_retry_wait, left)
+        if asked is not None:
+            log.warning("the model server asked to wait %.0f s (Retry-After); waiting %.0f s",
+                        asked, wait)
+        return wait
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -321,8 +355,12 @@ def _retry_after(exc: BaseException) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    except (TypeError, ValueError, IndexError):
+        return None  # 'Retry-After: soon': the normal backoff
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
 def _raise_on_refusal(response: Any) -> None:

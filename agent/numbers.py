@@ -351,10 +351,26 @@ def dash_damage(text: str, start: int, end: int) -> bool:
     return bool(MOJIBAKE_DASH.search(text[start:end]))
 
 
+_FOLD = str.maketrans({c: "-" for c in MINUS_CHARS[1:]} | {"\u00b7": ".", "\u2219": ".",
+                                                             "\u22c5": ".", "\u2009": " ",
+                                                             "\u00a0": " "})
+
+
 def _folded(text: str) -> str:
-    table = str.maketrans({c: "-" for c in MINUS_CHARS[1:]} | {"\u00b7": ".", "\u2219": ".",
-                                                                "\u22c5": "."})
-    return text.translate(table).replace("\u2009", " ").replace("\u00a0", " ")
+    return text.translate(_FOLD)
+
+
+@lru_cache(maxsize=16)
+def _token_index(text: str, comma_decimal: bool | None
+                 ) -> tuple[dict[str, list[Token]], dict[Decimal, list[Token]]]:
+    """The text's tokens by folded text and by value, built once per text: looking a number
+    up is then constant time, not a scan of every token (which made grounding quadratic)."""
+    by_text: dict[str, list[Token]] = {}
+    by_value: dict[Decimal, list[Token]] = {}
+    for token in tokenize(text, comma_decimal):
+        by_text.setdefault(_folded(token.text), []).append(token)
+        by_value.setdefault(token.value, []).append(token)
+    return by_text, by_value
 
 
 def matching_tokens(text: str, raw: str, comma_decimal: bool | None = None) -> list[Token]:
@@ -363,9 +379,8 @@ def matching_tokens(text: str, raw: str, comma_decimal: bool | None = None) -> l
     parsed = parse_number(raw, comma_decimal)
     if parsed is None:
         return []
-    tokens = tokenize(text, comma_decimal)
-    bare = raw.strip().lstrip("<>=≤≥ ")
-    same_text = [t for t in tokens if _folded(t.text) == _folded(bare)]
+    by_text, by_value = _token_index(text, comma_decimal)
+    same_text = by_text.get(_folded(raw.strip().lstrip("<>=≤≥ ")))
     if same_text:
-        return same_text
-    return [t for t in tokens if t.value == parsed.value and (t.percent or not parsed.percent)]
+        return list(same_text)
+    return [t for t in by_value.get(parsed.value, []) if t.percent or not parsed.percent]

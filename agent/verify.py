@@ -72,10 +72,11 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
     seen = {(f.kind, f.key) for f in from_article if f.key is not None}
     checks = [to_check(f, "article") for f in from_article]
     grounded = {c.field for c in grounding if c.status == "grounded"}
+    ungrounded = _ungrounded_scopes(record, grounded)
     # A number that fails grounding is already an error on its own field; the inconsistencies
     # it causes downstream would only repeat it on other fields, so they are not reported.
     for i, result in enumerate(record.results):
-        if not _all_grounded(f"/results/{i}", record, grounded):
+        if f"/results/{i}" in ungrounded:
             continue
         for f in check_stat(stat_from_result(doc, result, f"/results/{i}")):
             if (f.kind, f.key) not in seen:
@@ -85,7 +86,7 @@ def consistency(doc: Document, record: TrialRecord, grounding: list[Check]) -> l
     for f in whole_record:
         if f.key is not None and (f.kind, f.key) in seen:
             continue
-        if _all_grounded(_scope(f), record, grounded):
+        if _scope(f) not in ungrounded:
             checks.append(to_check(f, f.origin or "article"))
     for f in primary_met(doc, record):
         if any(k in ("significance_claim_ci_crosses_null", "p_ci_mismatch") for k, _ in seen):
@@ -104,11 +105,19 @@ def _scope(finding: Finding) -> str:
     return finding.pointer.rsplit("/", 1)[0] if finding.pointer else "/"
 
 
-def _all_grounded(scope: str, record: TrialRecord, grounded: set[str]) -> bool:
-    fields = [c.pointer for c in cited_numbers(record) if c.pointer.startswith(scope + "/")]
-    if scope == "/arms":
-        fields.append("/n_total")
-    return all(f in grounded for f in fields)
+def _ungrounded_scopes(record: TrialRecord, grounded: set[str]) -> set[str]:
+    """Every part of the record ('/results/3', '/arms', '' for all of it) that holds a number
+    not grounded: read once from the record, not once per finding (that was quadratic)."""
+    scopes: set[str] = set()
+    for cited in cited_numbers(record):
+        if cited.pointer in grounded:
+            continue
+        parts = cited.pointer.split("/")
+        # '/results/3/p' leaves '', '/results' and '/results/3' not wholly grounded
+        scopes.update("/".join(parts[:k]) for k in range(1, len(parts)))
+        if cited.pointer == "/n_total":
+            scopes.add("/arms")  # arms that must add up to the total rest on it too
+    return scopes
 
 
 def uncovered(doc: Document, record: TrialRecord) -> list[Check]:

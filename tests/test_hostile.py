@@ -10,6 +10,7 @@ import logging
 import os
 import stat
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def test_monstrous_numbers_are_not_read_and_verification_holds(text: str) -> Non
 def test_composite_numbers_never_overlap() -> None:
     tokens = tokenize("1 in 5:1 and 2:1 in 3")
     spans = sorted(t.span for t in tokens)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
 
 
 # -- one error boundary -------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def test_a_batch_records_an_unexpected_failure_and_goes_on(
     sources = [str(ARTICLES / "kestrel-af.txt"), str(ARTICLES / "lindwurm-ckd-de.txt")]
     code = run(monkeypatch, "batch", *sources, "--out-dir", str(tmp_path), "--backend", "rules")
     index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
-    assert [row["status"] for row in index][0] == "failed" and index[0]["exit_code"] == 2
+    assert index[0]["status"] == "failed" and index[0]["exit_code"] == 2
     assert index[1]["status"] in ("verified", "needs_review")
     assert code == 2
 
@@ -203,3 +204,57 @@ def test_a_record_number_with_an_invisible_character_is_a_warning_not_silence() 
     assert record.results[0].estimate.value == 0.47
     (flag,) = [c for c in verify(record, text).checks if c.kind == "invisible_character"]
     assert flag.severity == "warning" and "U+200B" in flag.message
+
+
+# -- failing model servers ----------------------------------------------------------------------
+
+LIMITED = {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+
+
+def test_an_unreadable_retry_after_is_retried_with_the_normal_backoff(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    from tests.test_llm import completion, draft_json, settings
+
+    model = fake_model([(429, LIMITED, {"retry-after": "soon"}), completion(draft_json())])
+    backend, slept = backend_for(model)
+    from agent.pipeline import digest_article
+
+    digest_article(article_of_text(), settings(), backend)
+    assert slept == [1.0]
+
+
+def test_a_model_call_never_outlasts_its_deadline(
+        fake_model: Callable[[list[Any]], FakeModel], monkeypatch: pytest.MonkeyPatch) -> None:
+    """429s asking for 100 s each: the waits stop at the call's deadline, not after
+    max_transport_retries x max_retry_wait."""
+    clock = [1000.0]
+    monkeypatch.setattr("agent.llm.time.monotonic", lambda: clock[0])
+    model = fake_model([(429, LIMITED, {"retry-after": "100"})] * 4)
+    backend, slept = backend_for(model, call_deadline=150.0, max_transport_retries=9)
+    backend.llm._sleep = lambda seconds: (slept.append(seconds),  # type: ignore[union-attr]
+                                          clock.__setitem__(0, clock[0] + seconds))
+    from agent.pipeline import digest_article
+
+    with pytest.raises(BackendError, match="rate-limited"):
+        digest_article(article_of_text(), load_settings(env={}, summary=False), backend)
+    assert slept == [60.0, 60.0, 30.0] and sum(slept) <= 150.0
+
+
+def test_the_llama_cpp_server_log_is_removed_when_it_stops(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from agent.backends import llamacpp
+
+    class Finished:
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(llamacpp.subprocess, "Popen", lambda *a, **k: Finished())
+    server = llamacpp.LlamaCppServer(tmp_path / "m.gguf", n_ctx=512, n_threads=1)
+    log = Path(server.log_file.name)
+    assert log.exists()
+    server.stop()
+    assert not log.exists()
+    kept = llamacpp.LlamaCppServer(tmp_path / "m.gguf", n_ctx=512, n_threads=1)
+    kept.stop(keep_log=True)  # an error message points to it
+    assert Path(kept.log_file.name).exists()
+    Path(kept.log_file.name).unlink()

@@ -85,7 +85,7 @@ class LlamaCppServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        self.stop()
+        self.stop(keep_log=True)
         raise BackendUnavailable(f"the llama.cpp server did not start within {timeout:.0f} s",
                                  hint=f"see {self.log_file.name}")
 
@@ -96,7 +96,8 @@ class LlamaCppServer:
         except OSError:
             return ""
 
-    def stop(self) -> None:
+    def stop(self, *, keep_log: bool = False) -> None:
+        """Stop the server; its log is removed unless an error message points to it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -105,6 +106,8 @@ class LlamaCppServer:
                 self.process.kill()
                 self.process.wait()
         self.log_file.close()
+        if not keep_log:
+            Path(self.log_file.name).unlink(missing_ok=True)
 
 
 class LlamaCppBackend(Backend):
