@@ -705,6 +705,8 @@ def test_make_client_turns_transport_retries_off() -> None:
         assert client.max_redirects == 2
         assert client.follow_redirects is False
         assert client.headers["User-Agent"] == settings.user_agent
+        # only what agent.fetch.body decompresses under the size cap
+        assert client.headers["Accept-Encoding"] == "gzip, deflate"
         # httpx keeps the retry count on its private pool; checked here because two retry
         # layers would multiply the attempts.
         transport = client._transport
@@ -715,6 +717,7 @@ def test_make_client_turns_transport_retries_off() -> None:
 @pytest.mark.parametrize("bad", [
     {"connect_timeout": 0}, {"read_timeout": -1}, {"max_bytes": 0}, {"retries": -1},
     {"max_redirects": -1}, {"max_retry_wait": -5}, {"max_chars": 0}, {"user_agent": " "},
+    {"deadline": 0},
 ])
 def test_invalid_settings(bad: dict[str, object]) -> None:
     with pytest.raises(ConfigError):

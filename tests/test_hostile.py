@@ -258,3 +258,33 @@ def test_the_llama_cpp_server_log_is_removed_when_it_stops(
     kept.stop(keep_log=True)  # an error message points to it
     assert Path(kept.log_file.name).exists()
     Path(kept.log_file.name).unlink()
+
+
+# -- stdin ------------------------------------------------------------------------------------
+
+class _Stdin(io.TextIOWrapper):
+    def isatty(self) -> bool:
+        return False
+
+
+def _stdin(data: bytes, encoding: str = "ascii") -> io.TextIOWrapper:
+    """stdin as a C/POSIX locale gives it: a text layer that cannot decode UTF-8."""
+    return _Stdin(io.BytesIO(data), encoding=encoding, errors="strict")
+
+
+def test_stdin_is_read_as_bytes_whatever_the_locale() -> None:
+    from agent.fetch import fetch
+
+    text = ("In the fictional TERN-4 trial, event rates were 0.47 and −0.5 per 100 "
+            "patient-years among 1\u2009842 people who were followed for two years.\n")
+    article = fetch("-", stdin=_stdin(text.encode("utf-8")))
+    assert "−0.5" in article.text and "1\u2009842" in article.text
+
+
+@pytest.mark.parametrize("data", [b"HR 0.\x0047 in the trial\n", b"\x00\x01\x02\x03 binary"])
+def test_a_nul_on_stdin_is_refused_like_a_binary_file(data: bytes) -> None:
+    from agent.errors import InputError
+    from agent.fetch import fetch
+
+    with pytest.raises(InputError, match="binary"):
+        fetch("-", stdin=_stdin(data))

@@ -5,7 +5,10 @@ here with tenacity), decodes, pulls the main text out of HTML (trafilatura) and 
 that every later character offset refers to.
 
     sources.py   URL or path? files and stdin
-    http.py      download: retries, redirects, size cap, what the server sent
+    download.py  download: retries, redirects, what the server sent
+    body.py      the body: Content-Encoding undone by hand under the decoded-size cap
+    deadline.py  the overall deadline of a fetch, and the watchdog that enforces it
+    targets.py   allow_private=False: private, loopback and link-local hosts refused
     decode.py    bytes -> str: byte-order marks, charsets, HTML and binary sniffing
     article.py   HTML or text -> Article: trafilatura, cleanup, minimum and maximum length
     settings.py  FetchSettings

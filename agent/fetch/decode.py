@@ -1,5 +1,6 @@
 """Bytes -> str, the way browsers do it: a byte-order mark first, then the declared charset
-(HTTP header or <meta>), else UTF-8. Also tells HTML from text, and binary files from both."""
+(HTTP header or <meta>), else UTF-8; but a body that is valid UTF-8 is read as UTF-8 whatever
+legacy charset it declares. Also tells HTML from text, and binary files from both."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"{\\rtf", "an RTF document"),
+    # Still compressed after Content-Encoding was undone: gzip twice under one label, a .gz.
+    (b"\x1f\x8b\x08", "a gzip-compressed file"),
 )
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -35,6 +38,9 @@ _HTML_START = re.compile(
     re.I | re.S,
 )
 _SNIFF_BYTES = 4096
+# Codecs that can tell about themselves: never overruled by the UTF-8 check in `decode`.
+_UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                             "utf-32", "utf-32-le", "utf-32-be"})
 
 
 def strip_bom(data: bytes) -> tuple[str | None, bytes]:
@@ -55,12 +61,34 @@ def meta_charset(data: bytes) -> str | None:
 
 
 def decode(data: bytes, charset: str | None) -> str:
-    """Bytes -> str with the declared charset, else UTF-8; bad bytes become U+FFFD."""
+    """Bytes -> str with the declared charset, else UTF-8; bad bytes become U+FFFD.
+
+    A legacy charset (ISO-8859-1, windows-1252, ...) loses to a body that decodes cleanly as
+    UTF-8: servers and CMS templates keep declaring ISO-8859-1 for pages written in UTF-8,
+    and read as windows-1252 the thin space in "1 842" (U+2009) becomes "â€‰" and the minus
+    of "−0.5" becomes "âˆ’", numbers the checks can no longer find. The reverse mistake is
+    next to impossible: legacy text with accents is almost never valid UTF-8 by chance."""
     codec = _codec(charset)
+    if codec not in _UNICODE_CODECS and _is_utf8(data):
+        logger.warning("declared charset %s, but the bytes are valid UTF-8; decoding as UTF-8",
+                       charset)
+        codec = "utf-8"
     text = data.decode(codec, errors="replace")
     if "\ufffd" in text:
         logger.warning("undecodable bytes replaced with U+FFFD (decoded as %s)", codec)
     return text
+
+
+def _is_utf8(data: bytes) -> bool:
+    """True for bytes with non-ASCII characters that are valid UTF-8. A multi-byte character
+    cut at the end (a sniffed prefix) does not count against it."""
+    if data.isascii():
+        return False  # ASCII reads the same in every charset declared here
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _codec(label: str | None) -> str:

@@ -24,10 +24,17 @@ class FetchSettings:
     max_retry_wait: float = 60.0
     user_agent: str = DEFAULT_USER_AGENT
     max_chars: int = 200_000
+    deadline: float = 60.0
+    """Wall-clock budget of one fetch: every attempt, redirect and retry wait. The timeouts
+    above bound a single read, so a server that trickles a byte at a time never trips them."""
+    allow_private: bool = True
+    """False: refuse URLs and redirects whose host is (or resolves to) a private, loopback,
+    link-local or reserved address, for callers that fetch addresses they did not choose."""
 
     def __post_init__(self) -> None:
         positive = {"connect_timeout": self.connect_timeout, "read_timeout": self.read_timeout,
-                    "max_bytes": self.max_bytes, "max_chars": self.max_chars}
+                    "max_bytes": self.max_bytes, "max_chars": self.max_chars,
+                    "deadline": self.deadline}
         not_negative = {"max_redirects": self.max_redirects, "retries": self.retries,
                         "max_retry_wait": self.max_retry_wait}
         for name, value in positive.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 from urllib.parse import urlsplit
 
 from agent.errors import InputError
@@ -28,7 +28,12 @@ _SOURCE_HINT = "pass an http(s) URL, a path to a .html/.htm/.txt/.md file, or - 
 
 def is_url(source: str) -> bool:
     """True for http(s) URLs, False for paths; InputError for any other scheme."""
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(source)
+    except ValueError as exc:  # "http://[::1": an unclosed IPv6 bracket
+        raise InputError(f"invalid URL {source}: {exc}",
+                         hint="check the address; copy it from the browser's address bar") \
+            from exc
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         if not parts.hostname:
@@ -45,23 +50,51 @@ def is_url(source: str) -> bool:
 
 
 def from_stdin(stream: TextIO, settings: FetchSettings) -> Article:
+    """stdin read as bytes and decoded like a file (its BOM, its <meta> charset, UTF-8, a
+    legacy fallback), whatever the terminal's locale; a NUL refuses it like a binary file."""
     if stream.isatty():
         raise InputError("no input on stdin",
                          hint="pipe the article in (e.g. `cat article.txt | trialbrief -`) "
                               "or pass a URL or file path instead of -")
+    buffer = getattr(stream, "buffer", None)
+    raw = _stdin_bytes(buffer, settings) if buffer is not None else _stdin_text(stream, settings)
+    origin = Origin("stdin", path="-")
+    if looks_like_html(raw):
+        return article_from_html(raw, origin, settings)
+    return article_from_text(raw, origin, settings)
+
+
+def _stdin_bytes(buffer: BinaryIO, settings: FetchSettings) -> str:
+    data = buffer.read(settings.max_bytes + 1)
+    _check_stdin_size(len(data), settings)
+    binary = binary_kind(data)
+    if binary:
+        raise InputError(f"stdin is {binary}, not an article",
+                         hint="pipe the article's HTML or text")
+    charset, body = strip_bom(data)
+    if charset is None and sniff_html(body, None):
+        charset = meta_charset(body)
+    return decode(body, charset)
+
+
+def _stdin_text(stream: TextIO, settings: FetchSettings) -> str:
     try:
         raw = stream.read(settings.max_bytes + 1)
     except UnicodeDecodeError as exc:
         raise InputError(f"stdin is not text in the expected encoding: {exc.reason}",
                          hint="pipe UTF-8 text or HTML, or save it to a file and pass "
                               "the path") from exc
-    if len(raw) > settings.max_bytes:
+    _check_stdin_size(len(raw), settings)
+    if "\x00" in raw:
+        raise InputError("stdin is a binary file, not an article",
+                         hint="pipe the article's HTML or text")
+    return raw
+
+
+def _check_stdin_size(size: int, settings: FetchSettings) -> None:
+    if size > settings.max_bytes:
         raise InputError(f"stdin larger than {megabytes(settings.max_bytes)}",
                          hint="pass the article alone, not a whole site dump")
-    origin = Origin("stdin", path="-")
-    if looks_like_html(raw):
-        return article_from_html(raw, origin, settings)
-    return article_from_text(raw, origin, settings)
 
 
 def from_file(source: str, settings: FetchSettings) -> Article:
