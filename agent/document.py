@@ -535,15 +535,24 @@ def _tuples_without_ci(doc: Document, used: set[int]) -> list[StatTuple]:
     return found
 
 
+_AT_TIME = r"at\s+(?:week|month|day|year)s?\s+\d+\s+"
 _MEASURE_TO_NUMBER = re.compile(
     r"^(?:\s?\[[A-Za-z]+\])?(?:\s?\([A-Za-z]+\))?[\s,:=]*(?:(?:of|was|is|were|for [\w\s-]{1,30}?"
-    r" (?:was|is|of))\s+)?(?:about\s|approximately\s)?$"
+    r" (?:was|is|of)|" + _AT_TIME + r"(?:of|was))\s+)?(?:about\s|approximately\s)?$"
 )
-_LIST_CONTINUATION = re.compile(r"^\s?(?:for [^,.;()\d]{1,40}?)?(?:,\s(?:and\s)?|\sand\s)$")
+# '..., and Y', '... and Y', '... (P...) and at week M of Y'
+_LIST_CONTINUATION = re.compile(r"^\s?(?:for [^,.;()\d]{1,40}?)?(?:,\s(?:and\s)?|\sand\s)$"
+                                r"|^(?:\s?(?:ml|mL|mg|kg|points?)\b)?(?:\s?\([^()]{1,30}\))?,?\s"
+                                r"(?:and\s)?" + _AT_TIME + r"of\s$")
 
 
 def _numbers_after_measure(doc: Document, pos: int) -> list[Token]:
-    tokens = [t for t in doc.tokens if t.start >= pos][:6]
+    # 'at week N of X (P...) and at week M of Y': the weeks and the P values are words
+    # between the measure and its values
+    p_values = {p.token.start for p in doc.p_values if p.token is not None}
+    tokens = [t for t in doc.tokens if t.start >= pos and t.start not in p_values
+              and not re.search(r"\b(?:week|month|day|year)s?\s$", doc.text[t.start - 7:t.start])
+              ][:6]
     if not tokens or not _MEASURE_TO_NUMBER.match(doc.text[pos:tokens[0].start]):
         return []
     picked = [tokens[0]]

@@ -306,3 +306,49 @@ def test_a_dosing_code_names_an_arm_without_a_known_arm() -> None:
             "patients in Q4W (P=0.02 vs placebo), by 46.0% in Q2W (P=0.004 vs placebo) and by "
             "21.5% in the placebo group.\n")
     assert {("Q4W", "44.1%"), ("Q2W", "46.0%")} <= arm_values(text)
+
+
+# -- results as congress pages word them (invented sentences) ----------------------------------
+
+def results_of(sentence: str) -> list[tuple[str, str, str | None, str | None]]:
+    text = ("PELTA-3: fictional\n\nIn the randomised PELTA-3 trial, 840 patients took part. "
+            + sentence)
+    return [(r.endpoint, r.measure, r.estimate, r.arm) for r in extract_draft(text).results]
+
+
+@pytest.mark.parametrize(("sentence", "endpoint", "estimate"), [
+    ("Patients on peltamab had a 23% reduced likelihood of relapse over two years.",
+     "relapse", "23%"),
+    ("The drug showed a 31% reduction in the risk of disease progression or death.",
+     "disease progression or death", "31%"),
+])
+def test_a_stated_relative_reduction_names_the_endpoint_after_it(
+        sentence: str, endpoint: str, estimate: str) -> None:
+    (found,) = [r for r in results_of(sentence) if r[1] == "RRR"]
+    assert found[0] == endpoint and found[2] == estimate
+
+
+def test_a_german_relative_reduction_is_read() -> None:
+    text = ("PELTA-3: fiktiv\n\nIn der randomisierten Studie PELTA-3 war das Risiko für einen "
+            "Rückfall unter Peltamab um 41% gesenkt (HR 0,59; 95%-KI 0,44–0,79).")
+    assert "41%" in {r.estimate for r in extract_draft(text).results if r.measure == "RRR"}
+
+
+def test_a_comparative_after_the_ci_names_the_endpoint() -> None:
+    found = results_of("The device arm spent 9.7% (95% CI, 6.1–13.3) less time above "
+                       "target than the control group.")
+    assert ("time above target", "9.7%") in {(r[0], r[2]) for r in found}
+
+
+def test_values_in_brackets_after_the_arm_they_belong_to() -> None:
+    found = results_of("Death or stroke was less frequent in the peltamab group (12.4%) than "
+                       "in the placebo group (17.9%), with a hazard ratio of 0.67 (95% CI "
+                       "0.50-0.89).")
+    assert {(r[2], r[3]) for r in found if r[1] == "percent"} == {
+        ("12.4%", "peltamab"), ("17.9%", "placebo")}
+
+
+def test_a_difference_given_at_two_time_points_is_two_results() -> None:
+    found = results_of("Lung function favoured peltamab, with a mean difference at week 16 of "
+                       "74 ml (P<0.001) and at week 48 of 55 ml (P=0.03).")
+    assert {r[2] for r in found if r[1] == "mean difference"} == {"74", "55"}

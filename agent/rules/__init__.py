@@ -162,8 +162,10 @@ def extract_draft(text: str) -> DraftRecord:
     presenter, congress = presenter_and_congress(text, layout, trials.roundup, doc.body_end)
     population, condition = (None, None) if trials.roundup else population_of(doc, layout)
     design = design_of(doc, layout, arms)
-    is_trial = bool(stats) or bool(_TRIAL_WORDS.search(
-        text[layout.body_start():doc.body_end]))
+    # A statistic, a stated relative reduction ('an X% reduced likelihood of progression') or
+    # the words of a trial's design make a trial report.
+    is_trial = bool(stats) or any(r.measure == "RRR" for r in results) or bool(
+        _TRIAL_WORDS.search(text[layout.body_start():doc.body_end]))
     met = None
     if is_trial and not trials.roundup:
         met = primary_met(doc, layout, primary, primary_tuples, bool(design.non_inferiority))

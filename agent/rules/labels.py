@@ -65,9 +65,24 @@ def weak_label(label: str) -> bool:
 
 # 'X% (95% CI, ...) less time above range': the endpoint the comparative after a value names.
 _COMPARATIVE_AFTER = re.compile(
-    r"^\s?(?:\([^()]*\)\s*)?(?:higher|lower|more|less|fewer|greater|longer|shorter)\s+"
+    r"\s?(?:\([^()]*\)\s*)?(?:higher|lower|more|less|fewer|greater|longer|shorter)\s+"
     r"(?P<ep>[A-Za-z][^,;.()]{2,60}?)(?=\s+(?:than|compared|versus|vs\.?|with|in|during|at)\b"
     r"|[,;.(]|$)")
+
+
+_DEFINED_TAIL = re.compile(r"\s+(?:in|at|of)\s+[a-z][\w\s-]{1,40}?"
+                           r"(?=\s*\([A-Za-z][A-Za-z0-9-]{1,9}\))")
+
+
+def comparative_after(text: str, end: int, sentence_end: int) -> str | None:
+    """The endpoint a comparative right after a value (and its CI) names: 'X% (95% CI ...)
+    less time above range' -> 'time above range'."""
+    m = _COMPARATIVE_AFTER.match(text, end, sentence_end)
+    if m is None:
+        return None
+    # '... higher overnight time in target range (TIRo) than ...': the defined term runs on
+    defined = _DEFINED_TAIL.match(text, m.end("ep"), sentence_end)
+    return (m.group("ep") + (defined.group(0) if defined else "")).strip()
 
 
 def label_near(doc: Document, value: Span, unnamed: str) -> str | None:

@@ -266,6 +266,22 @@ def _ref_of(doc: Document, value: Token, limit: int) -> Ref:
     return Ref(words.strip(" )"), end, n)
 
 
+# '... lower in the X group (A%) than in the Y group (B%)': the arm named before the bracket.
+_ARM_BEFORE_BRACKET = re.compile(
+    r"(?P<ref>\b(?:in|with|on|among|for|unter|mit)\s+(?:the\s+|der\s+|dem\s+)?[\w][\w\s./+-]{0,40}?"
+    r"(?:\s+(?:group|arm|Gruppe|Arm))?)\s*\(\s*$")
+
+
+def _bracket_ref(doc: Document, value: Token, sentence: Span) -> Ref | None:
+    """A value alone in brackets right after the words naming its arm."""
+    if not re.match(r"\s*\)", doc.text[value.end:value.end + 3]):
+        return None
+    m = _ARM_BEFORE_BRACKET.search(doc.text, max(sentence[0], value.start - 60), value.start)
+    if m is None:
+        return None
+    return Ref(m.group("ref").strip(), value.end + 1, None)
+
+
 def _prefix_ref(doc: Document, sentence: Span, value: Token) -> Ref | None:
     """'Of the N patients in the X group who had ..., A% had a response'."""
     prefix = doc.text[sentence[0]:value.start]
@@ -341,6 +357,10 @@ def _assign(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Spa
         prefix = _prefix_ref(doc, sentence, run[0])
         if prefix is not None and match_arm(refs[0].words, arms) is None:
             refs[0] = Ref(prefix.words, refs[0].end, refs[0].n or prefix.n)
+    for i, t in enumerate(run):
+        bracketed = _bracket_ref(doc, t, sentence)
+        if bracketed is not None and (not arms or match_arm(refs[i].words, arms) is None):
+            refs[i] = bracketed
     matched: list[int | None] = [match_arm(r.words, arms) if arms else None for r in refs]
     for i, ref in enumerate(refs):
         by_n = [k for k, arm in enumerate(arms) if ref.n is not None and arm.n == ref.n]

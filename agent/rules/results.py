@@ -21,7 +21,7 @@ from agent.rules.endpoints import (
     timepoint_in,
 )
 from agent.rules.identity import TrialNames
-from agent.rules.labels import TERMS
+from agent.rules.labels import TERMS, comparative_after
 from agent.rules.layout import Layout, body_sentences
 from agent.rules.met import MET_NO, MET_YES
 from agent.rules.percents import (
@@ -91,7 +91,10 @@ def stat_results(ctx: Context, stats: list[Stat]
         earlier = [(s.sentence, r.endpoint) for s, r in zip(stats, results, strict=False)
                    if r.endpoint != UNNAMED]
         endpoint = _endpoint_after(ctx, stat, same_sentence, k)
-        if not (k and endpoint):
+        named_after = comparative_after(text, stat.span[1], stat.sentence[1])
+        if named_after:  # 'X% (95% CI ...) less time above range': named right after
+            endpoint = endpoint_phrase(named_after) or endpoint
+        elif not (k and endpoint):
             endpoint = (_prefix_endpoint(prefix) or endpoint
                         or _endpoint_in_context(ctx, stat.sentence, earlier))
         is_primary = _is_primary(ctx, stat, same_sentence, k, endpoint)
@@ -206,7 +209,8 @@ def reduction_results(ctx: Context, stats: list[Stat], results: list[DraftResult
             sentence_text = ctx.text[sentence[0]:sentence[1]]
             is_primary = bool(PRIMARY_WORDS.search(sentence_text))
             endpoint = (ctx.primary if is_primary and ctx.primary else
-                        endpoint_phrase(ctx.text[sentence[0]:red.quote[0]]) or UNNAMED)
+                        _reduced_endpoint(ctx.text[red.quote[1]:sentence[1]])
+                        or endpoint_phrase(ctx.text[sentence[0]:red.quote[0]]) or UNNAMED)
             timepoint = ctx.follow_up if is_primary else None
         out.append(DraftResult(
             endpoint=endpoint, is_primary=is_primary, measure="RRR", estimate=red.token.text,
@@ -214,6 +218,19 @@ def reduction_results(ctx: Context, stats: list[Stat], results: list[DraftResult
             trial=ctx.trial_at(red.token.start),
         ))
     return out
+
+
+# '... reduction in the risk of <endpoint>', '... reduced likelihood of <endpoint>'.
+_REDUCED_OF = re.compile(
+    r"^\s*(?:in\s+(?:the\s+)?(?:risk|rate|likelihood|odds|incidence)\s+)?of\s+(?:the\s+)?"
+    r"(?P<ep>[A-Za-z][^,;.()]{2,80}?)(?=\s+(?:compared|versus|vs\.?|with|than|among|at|over"
+    r"|relative)\b|[,;.()]|$)", re.I)
+
+
+def _reduced_endpoint(after: str) -> str | None:
+    """The endpoint named right after a reduction that restates no ratio."""
+    m = _REDUCED_OF.match(after)
+    return m.group("ep").strip() if m else None
 
 
 def _ratio_for(ctx: Context, stats: list[Stat], results: list[DraftResult], pos: int,

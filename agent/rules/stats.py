@@ -151,9 +151,12 @@ def p_text(doc: Document, p: PValue | None) -> str | None:
 
 _RRR = re.compile(
     r"(?:an?\s+)?(?P<v>\d+(?:[.·,]\d+)?\s?%)\s+(?:relative\s+)?(?:risk\s+)?(?:reduction|lower\s+risk"
-    r"|lower\s+rate)\b(?:\s+in\s+(?:the\s+)?(?:risk|rate)\b)?"
+    r"|lower\s+rate|lower\s+likelihood|reduced\s+(?:risk|likelihood|odds|rate))\b"
+    r"(?:\s+in\s+(?:the\s+)?(?:risk|rate|likelihood|odds)\b)?"
     r"|relative\s+(?:risk\s+)?reduction\s+of\s+(?P<v2>\d+(?:[.·,]\d+)?\s?%)"
     r"|relativen\s+Risikoreduktion\s+von\s+(?P<v3>\d+(?:,\d+)?\s?%)"
+    # 'das Risiko für ... war ... um X% reduziert'
+    r"|\bRisiko\b[^.;%]{0,80}?\bum\s+(?P<v5>\d+(?:,\d+)?\s?%)\s+(?:reduziert|gesenkt|verringert)"
     r"|(?:reduced|lowered|cut|decreased)\s+the\s+(?:risk|rate|hazard)[^.;%]{0,60}?\s+by\s+"
     r"(?P<v4>\d+(?:[.·,]\d+)?\s?%)", re.I)
 
@@ -167,7 +170,7 @@ class Reduction:
 def reductions(doc: Document) -> list[Reduction]:
     found: list[Reduction] = []
     for m in _RRR.finditer(doc.text):
-        group = next(g for g in ("v", "v2", "v3", "v4") if m.group(g))
+        group = next(g for g in ("v", "v2", "v3", "v4", "v5") if m.group(g))
         token = doc.token_at(m.start(group))
         if token is None or not token.percent or _excluded(doc, m.start()):
             continue
