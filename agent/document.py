@@ -488,6 +488,11 @@ def _tuple_for_ci(doc: Document, ci: CI) -> StatTuple:
     return StatTuple(measure, estimate, ci, p, (start, end), sentence, measure_span)
 
 
+# '4.1 mmol/L lower than usual care (95% CI': a unit and a comparison between the two.
+_COMPARED_GAP = re.compile(r"\s?(?:[A-Za-z/%.]+\s)?(?:lower|higher|less|more|greater|fewer|longer"
+                           r"|shorter)\s+than\s+[^()\d;]{1,40}[(\[,;]\s*$")
+
+
 def _estimate_before(doc: Document, ci: CI, sentence: tuple[int, int]) -> Token | None:
     """The number printed just before the CI: 'HR 0.82; 95% CI', '0.47 (95% CI', '−6.4 mm Hg ('."""
     label_start = ci.span[0]
@@ -498,7 +503,8 @@ def _estimate_before(doc: Document, ci: CI, sentence: tuple[int, int]) -> Token 
         return None
     estimate = candidates[-1]
     gap = doc.text[estimate.end:label_start]
-    if len(gap) > 60 or len(re.findall(r"[A-Za-z]+", gap)) > 5:
+    if len(gap) > 60 or (len(re.findall(r"[A-Za-z]+", gap)) > 5
+                         and not _COMPARED_GAP.match(gap)):
         return None
     if any(p.token is estimate for p in doc.p_values):
         return None

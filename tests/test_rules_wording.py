@@ -352,3 +352,22 @@ def test_a_difference_given_at_two_time_points_is_two_results() -> None:
     found = results_of("Lung function favoured peltamab, with a mean difference at week 16 of "
                        "74 ml (P<0.001) and at week 48 of 55 ml (P=0.03).")
     assert {r[2] for r in found if r[1] == "mean difference"} == {"74", "55"}
+
+
+def test_respectively_after_a_sentence_that_named_the_groups() -> None:
+    found = results_of("Remission was reached in 41.2% of patients in Q2W, 38.0% in Q4W and "
+                       "19.5% in the placebo group. In the second cohort the rates were "
+                       "44.1% (P<0.01), 40.3% (P<0.01), and 21.7%, respectively.")
+    assert {(r[2], r[3]) for r in found} >= {("44.1%", "Q2W"), ("40.3%", "Q4W"),
+                                              ("21.7%", "placebo group.")}
+
+
+def test_a_rate_stated_as_low_in_brackets() -> None:
+    found = results_of("Rehospitalisation for bleeding was low (4.4%).")
+    assert ("4.4%", "percent") in {(r[2], r[1]) for r in found}
+
+
+def test_an_estimate_whose_ci_follows_a_comparison() -> None:
+    found = results_of("With the device, fasting glucose was 0.9 mmol/L lower than with "
+                       "usual care (95% CI, 0.5–1.3).")
+    assert ("fasting glucose", "0.9") in {(r[0], r[2]) for r in found}

@@ -31,7 +31,7 @@ _TERMS = (
     r"|(?:all-cause\s+|cardiovascular\s+|CV\s+)?(?:mortality|death)"
     r"|(?:ischa?emic\s+|haemorrhagic\s+|hemorrhagic\s+)?stroke|myocardial\s+infarction"
     r"|(?:major\s+|clinically\s+relevant\s+)?bleeding(?:\s+events?)?"
-    r"|(?:heart\s+failure\s+)?hospitali[sz]ations?|time\s+in\s+range|time\s+(?:above|below)\s+range"
+    r"|(?:heart\s+failure\s+)?(?:re-?)?hospitali[sz]ations?|time\s+in\s+range|time\s+(?:above|below)\s+range"
     r"|mean\s+glucose|weight\s+loss|body\s+weight|HbA1c|LDL[- ]C(?:holesterol)?"
     r"|blood\s+pressure|functional\s+outcome|disability|stent\s+thrombosis|revasculari[sz]ation"
     r"|(?:venous\s+)?thromboembolism|pulmonary\s+embolism|thrombosis"
@@ -50,6 +50,7 @@ _DEFINED = re.compile(r"(?<![\w-])(?P<long>(?:[a-z][\w-]*\s+){1,5}?[a-z][\w-]*)\
                       r"(?P<short>[A-Za-z][A-Za-z0-9-]{1,9})\)")
 _WEAK = re.compile(
     r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
+    r"|(?:the\s+)?corresponding"
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
     r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s"

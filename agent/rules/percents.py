@@ -40,8 +40,9 @@ _REF_CUT = re.compile(
     r"|achieved|were|was|showed|stopped)\s|[,;:(]|\)(?!\s*(?:of\b|assigned|in\b|given|receiving))")
 _DOSE_WORD = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?[\s-]?mg\b")
 _CONTROL_WORDS = frozenset({"placebo", "control", "comparator", "standard"})
-_TIGHT = re.compile(r"^\s*\)?\s*(?:,\s*)?(?:and|vs\.?|versus|und|bzw\.|compared\s+with|against)?"
-                    r"\s*(?:by\s+)?$")
+# Only a connector between two values (a P value in brackets may stand after the first).
+_TIGHT = re.compile(r"^\s*(?:\(\s*[Pp]\s?[<>=≤≥][^()]{1,15}\)\s*)?\)?\s*(?:,\s*)?"
+                    r"(?:and|vs\.?|versus|und|bzw\.|compared\s+with|against)?\s*(?:by\s+)?$")
 _OF_THE_N = re.compile(r"^\s*(?:Of|Among|In)\s+the\s+(?P<n>" + NUM + r")\s+(?:patients|"
                        r"participants)\s+(?P<ref>[^,]{3,90}),")
 _IN_THE_GROUP = re.compile(r"^\s*In\s+the\s+(?P<ref>[\w\s-]{2,40}?)\s+(?:group|arm),")
@@ -105,7 +106,8 @@ def arm_groups(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[ArmG
         for run, percent in found:
             pieces = _chunks(doc, run, arms) if arms else _pairs(doc, run)
             for chunk in pieces:
-                values = _assign(doc, chunk, arms, sentence, percent)
+                values = _assign(doc, chunk, arms, sentence, percent) or _respectively(
+                    doc, chunk, sentence, groups, percent)
                 if values:
                     start = clause_start(doc, previous_end, chunk[0].start)
                     groups.append(ArmGroup(values, start, sentence, percent))
@@ -159,6 +161,24 @@ def _shares_percent_sign(doc: Document, t: Token, tokens: list[Token]) -> bool:
     nxt = next((u for u in tokens if u.start > t.start), None)
     return (nxt is not None and nxt.percent and nxt.decimals == t.decimals
             and bool(_SHARED_SIGN.match(doc.text[t.end:nxt.start])))
+
+
+def _respectively(doc: Document, run: list[Token], sentence: Span, groups: list[ArmGroup],
+                  percent: bool) -> list[ArmValue]:
+    """'In the second cohort the rates were A%, B% and C%, respectively': no arms known, the
+    groups the sentence before named, one value each, in that order."""
+    text = doc.text[sentence[0]:sentence[1]]
+    if not percent or len(run) < 2 or "respectively" not in text or not groups:
+        return []
+    before = [g for g in groups if g.sentence[1] <= sentence[0]]
+    if not before:
+        return []
+    last = before[-1].sentence
+    labels = [v.arm for g in before if g.sentence == last for v in g.values]
+    tight = all(_TIGHT.match(doc.text[a.end:b.start]) for a, b in pairwise(run))
+    if len(labels) != len(run) or None in labels or not tight:
+        return []
+    return [ArmValue(t, label, None, t.end) for t, label in zip(run, labels, strict=True)]
 
 
 def percent_value(doc: Document, t: Token, sentence: Span) -> bool:
@@ -233,7 +253,8 @@ def _pairs(doc: Document, run: list[Token]) -> list[list[Token]]:
     connector: 'A% with <treatment> vs. B% without, and the higher rate ... (C% vs. D%)'."""
     pieces: list[list[Token]] = [[run[0]]]
     for prev, nxt in pairwise(run):
-        if _tight(doc, prev, _ref_of(doc, prev, nxt.start), nxt):
+        if _tight(doc, prev, _ref_of(doc, prev, nxt.start), nxt) or _BRACKETED_PAIR.fullmatch(
+                doc.text, prev.end, nxt.start):
             pieces[-1].append(nxt)
         else:
             pieces.append([nxt])
@@ -270,6 +291,12 @@ def _ref_of(doc: Document, value: Token, limit: int) -> Ref:
 _ARM_BEFORE_BRACKET = re.compile(
     r"(?P<ref>\b(?:in|with|on|among|for|unter|mit)\s+(?:the\s+|der\s+|dem\s+)?[\w][\w\s./+-]{0,40}?"
     r"(?:\s+(?:group|arm|Gruppe|Arm))?)\s*\(\s*$")
+
+
+# '... in the X group (A%) than in the Y group (B%)': two bracketed values, one comparison.
+_BRACKETED_PAIR = re.compile(
+    r"\s*\)\s*,?\s*(?:than|compared\s+with|versus|vs\.?|and|while|whereas)\s+(?:in|with|on|among"
+    r"|for)\s+(?:the\s+)?[\w][\w\s./+-]{0,40}?\s*\(\s*")
 
 
 def _bracket_ref(doc: Document, value: Token, sentence: Span) -> Ref | None:

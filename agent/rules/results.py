@@ -329,9 +329,9 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
 # 'in-hospital mortality was X%', 'Survival after surgery was Y% at 2 years': an endpoint
 # term, a verb of being, a percentage (a cohort's rate, with no arm to compare).
 _COHORT_RATE = re.compile(
-    r"(?<![\w-])(?P<ep>(?:[\w-]+\s+){0,2}?" + TERMS + r"(?:\s+[\w-]+){0,3}?)\s+(?:was|were|of"
+    r"(?<![\w-])(?P<ep>(?:[\w-]+\s+){0,2}?" + TERMS + r"(?:\s+[\w-]+){0,6}?)\s+(?:was|were|of"
     r"|reached|stood\s+at|lag\s+bei|betrug|occurred\s+in\s+(?:\d[\d,]*\s*\()?)\s*"
-    r"(?:about\s+|approximately\s+|nearly\s+)?"
+    r"(?:about\s+|approximately\s+|nearly\s+|(?:low|high|rare|similar)\s+\()?"
     r"(?P<v>\d[\d.,]*\s?%)", re.I)
 
 
