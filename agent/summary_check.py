@@ -342,9 +342,22 @@ def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> I
                                      "was met")
     claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
     severity = "error" if claimed or _doubted(report) or _primary_tested(record) else "warning"
+    known = known_numbers(record, report)
     for i, span, claim in _unhedged_claims(summary, BENEFIT, record):
+        if _own_significant_result(summary, span, record, known):
+            continue
         yield _sentence_check(summary, i, span, severity, "summary_spin",
                               f"claims a benefit ({claim.group(0)!r}) but {why}")
+
+
+def _own_significant_result(summary: SummaryInput, span: Span, record: TrialRecord,
+                            known: list[Known]) -> bool:
+    """In a round-up (several trials), a sentence about one trial's result whose own CI
+    excludes 'no difference' may say so: each trial stands on its own there."""
+    if len(record.trial_names) < 2:
+        return False
+    results = _results_of(summary, span, "", record, known)
+    return bool(results) and all(r.trial and result_significant(r) for r in results)
 
 
 def _primary_tested(record: TrialRecord) -> bool:

@@ -196,7 +196,7 @@ class _Words:
         self.comma_decimal = comma_decimal
 
     def __call__(self, text: str) -> str:
-        text = " ".join(text.split())
+        text = " ".join(text.split()).rstrip(" .,;:")
         if self.comma_decimal != (self.language != "en"):
             text = self._renumbered(text)
         return f"“{text}”" if self.foreign and self._foreign_term(text) else text

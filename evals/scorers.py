@@ -553,7 +553,8 @@ _NEGATIVE_VERDICT = re.compile(
     r"not statistically significant|no (?:statistically )?significant difference|did not show|"
     r"made no (?:clear )?difference", re.I)
 _POSITIVE_VERDICT = re.compile(
-    r"(?<!not )\bmet (?:its|the (?:trial|study)'s|the) main goal|was statistically significant|"
+    r"(?<!not )\bmet (?:its|their|the (?:trial|study)'s|the) main goal|"
+    r"was statistically significant|\ba statistically significant difference|"
     r"did better|was shown to be no worse|\b(?:lower|higher|fewer|more) with\b|\breduced\b|"
     r"\bimproved\b|\blowered\b", re.I)
 

@@ -320,3 +320,23 @@ def test_the_rules_backend_refuses_a_summary_language_it_cannot_write(
     assert "English only" in capsys.readouterr().err
     assert run(monkeypatch, "digest", article, "--backend", "rules", "--language", "xx") == 2
     assert "unknown summary language" in capsys.readouterr().err
+
+
+def test_a_roundup_tells_each_study_with_its_own_significance() -> None:
+    text = ("Highlights from the Lakeside Meeting 2026\n\nIn ALDER-1 (fictional), alderin lowered "
+            "weight (mean difference −6.1 kg; 95% CI −7.4 to −4.8). In BIRCH-2 (fictional), "
+            "birchumab did not reduce events (HR 0.96; 95% CI 0.81–1.14).\n")
+    draft = DraftRecord(trial_names=["ALDER-1", "BIRCH-2"], congress="Lakeside Meeting 2026",
+                        results=[
+                            DraftResult(endpoint="weight", measure="mean difference",
+                                        estimate="−6.1", ci_lower="−7.4", ci_upper="−4.8",
+                                        trial="ALDER-1", quote="−6.1 kg; 95% CI −7.4 to −4.8"),
+                            DraftResult(endpoint="events", measure="HR", estimate="0.96",
+                                        ci_lower="0.81", ci_upper="1.14", trial="BIRCH-2",
+                                        quote="HR 0.96; 95% CI 0.81–1.14")])
+    record = anchor_record(draft, text)
+    summary, checks = template(record, text)
+    assert "two studies" in summary
+    assert "In ALDER-1, for weight" in summary and "statistically significant" in summary
+    assert "In BIRCH-2, there was no clear difference in events" in summary
+    assert not [c for c in checks if c.severity == "error"], checks

@@ -49,6 +49,8 @@ _BUDGETS = (_Budget(), _Budget(secondary=1), _Budget(secondary=1, safety=2),
 def template_summary(facts: SummaryFacts, style: HouseStyle) -> SummaryDraft:
     if not facts.is_trial_report:
         return _not_a_trial(facts)
+    if len(facts.trials) > 1:
+        return _roundup(facts)
     draft = _draft(facts, _BUDGETS[0])
     for budget in _BUDGETS[1:]:
         if _words(draft, facts) <= style.max_words:
@@ -70,6 +72,50 @@ def _draft(facts: SummaryFacts, budget: _Budget) -> SummaryDraft:
         findings=" ".join(s for s in (_main_result(facts, budget), _goal(facts),
                                       *_others(facts, budget)) if s),
         side_effects=_side_effects(facts.safety[:budget.safety]), meaning=_meaning(facts))
+
+
+def _roundup(facts: SummaryFacts) -> SummaryDraft:
+    """Several studies in one report: each told on its own, with the significance of its own
+    result; no verdict across them."""
+    count = _count(len(facts.trials))
+    lines = [line for trial in facts.trials[:5] if (line := _trial_line(facts, trial))]
+    where = f"at {facts.congress}" if facts.congress else "in this report"
+    return SummaryDraft(
+        headline=f"{_join(facts.trials[:3])}: results from {count} studies",
+        standfirst=f"This report covers {count} studies presented {where}: "
+                   f"{_join(facts.trials)}.",
+        tested="", participants=f"{facts.n_total.text} people took part in all."
+        if facts.n_total else "",
+        findings=" ".join([*lines, _ROUNDUP_GOAL.get(facts.outcome, "")]).strip()
+        or "The article gives no verified number for these studies.",
+        side_effects=_side_effects(facts.safety[:2]),
+        meaning="The studies differ in what they tested, so each result stands on its own.")
+
+
+_ROUNDUP_GOAL = {"met": "The article says the studies met their main goal.",
+                 "not_met": "The article says the studies did not meet their main goal.",
+                 "doubted": "The article says the studies met their main goal, but the numbers "
+                            "it gives do not clearly support this."}
+
+
+def _trial_line(facts: SummaryFacts, trial: str) -> str:
+    comparisons = [c for c in (*facts.primary, *facts.secondary) if c.trial == trial]
+    if comparisons:
+        c = comparisons[0]
+        measure = _MEASURE_WORDS.get(c.measure, "result")
+        interval = f" (likely range {c.lower.text} to {c.upper.text})" if c.lower and c.upper \
+            else ""
+        if c.significant is False:
+            return f"In {trial}, there was no clear difference in {c.endpoint}: the {measure} " \
+                   f"was {c.estimate.text}{interval}."
+        verdict = ", a statistically significant difference" if c.significant else ""
+        return f"In {trial}, for {c.endpoint}, the {measure} was {c.estimate.text}{interval}" \
+               f"{verdict}."
+    values = [v for v in facts.primary_values if v.trial == trial]
+    if values:
+        parts = [_moved(v, first=i == 0) for i, v in enumerate(values[:3])]
+        return f"In {trial}, {values[0].endpoint} {_join(parts)}."
+    return ""
 
 
 def _not_a_trial(facts: SummaryFacts) -> SummaryDraft:
@@ -198,6 +244,10 @@ def _comparison_sentence(c: Comparison, facts: SummaryFacts, endpoint: str, *,
                     f"{_numbers(c)}.")
     if c.significant and c.direction and facts.outcome in _POSITIVE:
         return _cap(f"{where}{_change_words(c, facts, endpoint)}. {_numbers(c)}.")
+    if c.measure == "RRR":  # a reduction is a claim of benefit: say what is not shown
+        return _cap(f"{where}for {endpoint}, the article reports a relative reduction of "
+                    f"{c.estimate.text}, but does not show that it is statistically "
+                    "significant.")
     measure = _MEASURE_WORDS.get(c.measure, "result")
     interval = f" (likely range {c.lower.text} to {c.upper.text})" if c.lower and c.upper else ""
     return _cap(f"{where}for {endpoint}, the {measure} was {c.estimate.text}{interval}.")
