@@ -144,12 +144,18 @@ def _multiplier_exponent(raw: str | None) -> int:
     return int(match.group(1).replace("−", "-"))
 
 
+_ZERO_COMMA = re.compile(r"0,\d{3}")
+
+
 def _value_from_match(m: re.Match[str]) -> tuple[Decimal, int, bool]:
     """(value, decimals, damaged) for a match of the number regex."""
     damaged = False
     if m.group("bare"):
         frac = m.group("bare")
         int_part = "0"
+    elif _ZERO_COMMA.fullmatch(m.group("int")) and not m.group("frac"):
+        # '0,095' is no thousands number (nothing starts with a zero group): a decimal comma
+        int_part, frac = "0", "." + m.group("int")[2:]
     else:
         int_part = _int_digits(m.group("int"))
         frac = m.group("frac") or ""

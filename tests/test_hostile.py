@@ -52,6 +52,11 @@ def test_monstrous_numbers_are_not_read_and_verification_holds(text: str) -> Non
     assert verify(TrialRecord(), text).status in ("verified", "needs_review")
 
 
+def test_a_zero_before_a_comma_is_a_decimal_comma_even_in_dot_decimal_text() -> None:
+    (rate, people) = tokenize("The rate was 0,095% in the trial and 1,842 people took part.")
+    assert (rate.float_value, people.float_value) == (0.095, 1842.0)
+
+
 def test_composite_numbers_never_overlap() -> None:
     tokens = tokenize("1 in 5:1 and 2:1 in 3")
     spans = sorted(t.span for t in tokens)
@@ -72,6 +77,27 @@ def test_no_input_on_stdin_gives_a_traceback(monkeypatch: pytest.MonkeyPatch,
     captured = capsys.readouterr()
     assert code in CONTRACT
     assert "Traceback" not in captured.err
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(
+    st.sampled_from(["n_total", "primary_endpoint_met", "results", "arms", "trial_names"]),
+    st.one_of(st.none(), st.integers(), st.text(max_size=30),
+              st.lists(st.dictionaries(st.sampled_from(["endpoint", "estimate", "measure"]),
+                                       st.one_of(st.text(max_size=20),
+                                                 st.just({"text": "2×10^99999",
+                                                          "value": 1e308}))),
+                       max_size=3)),
+    max_size=5))
+def test_no_record_given_to_check_gives_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path_factory: pytest.TempPathFactory, record: dict[str, Any]) -> None:
+    path = tmp_path_factory.mktemp("check") / "record.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    code = run(monkeypatch, "check", str(ARTICLES / "kestrel-af.txt"), str(path))
+    assert code in CONTRACT
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_an_unexpected_failure_is_one_line_and_a_contract_code(
