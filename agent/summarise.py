@@ -8,12 +8,15 @@ model backend from a prompt. Either draft is checked by `summary_check` like any
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import textstat
 
 from agent import prompts
 from agent.backends.base import Backend
+from agent.document import analyse
 from agent.errors import ExtractionError
 from agent.house_style import HouseStyle
 from agent.language import LANGUAGES
@@ -21,7 +24,13 @@ from agent.llm import LLM
 from agent.output import Summary
 from agent.report import Report
 from agent.schema import TrialRecord, Usage
-from agent.summary_check import Known, described_numbers, known_numbers
+from agent.summary_check import (
+    Known,
+    SummaryInput,
+    check_summary,
+    described_numbers,
+    known_numbers,
+)
 from agent.summary_draft import SummaryDraft
 from agent.summary_facts import Comparison, SummaryFacts, build_facts
 
@@ -48,6 +57,8 @@ class SummaryRequest:
     known: list[Known]
     described: set[float]
     prompt_version: str | None = None
+    check: Callable[[str], list[str]] | None = None
+    """The summary checks' errors on a draft's text (numbers aside), for the re-ask."""
 
     @property
     def main_result_given(self) -> bool:
@@ -56,7 +67,7 @@ class SummaryRequest:
     def validation_context(self) -> dict[str, object]:
         return {"known": self.known, "described": self.described,
                 "main_result_given": self.main_result_given,
-                "comma_decimal": self.facts.language != "en"}
+                "comma_decimal": self.facts.language != "en", "checker": self.check}
 
 
 def summarise(record: TrialRecord, report: Report, article_text: str, backend: Backend,
@@ -64,8 +75,16 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
               prompt_version: str | None = None) -> Summarised:
     caveat = peer_review_caveat(record, article_text, style)
     facts = build_facts(record, report, article_text, caveat=caveat, language=language)
+    summary_input = partial(SummaryInput, language=language, style=style,
+                            congress_report=congress_report(record, article_text))
+
+    def check(text: str) -> list[str]:
+        return [f"{c.text or 'the summary'}: {c.message}"
+                for c in check_summary(summary_input(text), record, report, analyse(article_text))
+                if c.severity == "error" and c.kind != "summary_number"]
+
     request = SummaryRequest(facts, style, known_numbers(record, report),
-                             described_numbers(record), prompt_version)
+                             described_numbers(record), prompt_version, check)
     return backend.draft_summary(request)
 
 

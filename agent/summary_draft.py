@@ -40,7 +40,16 @@ class SummaryDraft(BaseModel):
                 if match_number(token, approx, known) is None and token.float_value not in allowed:
                     raise ValueError(unknown_number(name, token.text,
                                                     context.get("main_result_given", True)))
+        checker = context.get("checker")
+        problems = checker(self.text()) if callable(checker) else []
+        if problems:
+            # The summary checks' errors (spin, a wrong direction or significance, another
+            # language) go back to the model on the re-ask, like a number's.
+            raise ValueError("; ".join(problems[:3]))
         return self
+
+    def text(self) -> str:
+        return "\n\n".join(self.sections())
 
     def named_sections(self) -> list[tuple[str, str]]:
         parts = [("headline", self.headline), ("standfirst", self.standfirst),

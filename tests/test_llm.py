@@ -322,3 +322,25 @@ def test_an_invented_summary_number_is_reasked_then_kept_and_flagged(
     (flag,) = [c for c in output.report.errors if c.kind == "summary_number"]
     assert flag.text == "61%" and output.summary.text[slice(*flag.span)] == "61%"
     assert [u.step for u in output.usage] == ["extract", "summary", "summary"]
+
+
+def test_a_summary_that_claims_a_benefit_the_trial_did_not_show_is_reasked(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    """The summary checks' errors (here: spin on a trial that did not meet its goal) go back to
+    the model like an invented number does."""
+    def draft(findings: str) -> str:
+        return json.dumps({"headline": "A pill for heart patients", "standfirst": "A trial.",
+                           "tested": "A new pill was tested.", "participants": "400 people.",
+                           "findings": findings, "side_effects": None,
+                           "meaning": "It did not meet its main goal."})
+
+    spun = draft("The pill reduced events and worked well.")
+    honest = draft("There was no clear difference between the groups.")
+    model = fake_model([completion(draft_json(primary_endpoint_met="no")), completion(spun),
+                        completion(honest)])
+    backend, _ = backend_for(model)
+    output = digest_article(article_of_text(), settings(summary=True), backend)
+    assert output.summary is not None and "no clear difference" in output.summary.text
+    reask = model.requests[-1]["messages"][-1]["content"]
+    assert "claims a benefit" in reask
+    assert [u.outcome for u in output.usage if u.step == "summary"] == ["invalid", "ok"]
