@@ -371,3 +371,16 @@ def test_an_estimate_whose_ci_follows_a_comparison() -> None:
     found = results_of("With the device, fasting glucose was 0.9 mmol/L lower than with "
                        "usual care (95% CI, 0.5–1.3).")
     assert ("fasting glucose", "0.9") in {(r[0], r[2]) for r in found}
+
+
+def test_a_count_with_its_share_and_what_they_received() -> None:
+    found = results_of("In all, 5,210 (64.3%) patients received rescue therapy within a day.")
+    assert ("rescue therapy", "percent", "64.3%") in {(r[0], r[1], r[2]) for r in found}
+
+
+def test_a_median_time_with_its_unit_but_not_the_follow_up() -> None:
+    found = results_of("The median follow-up was 14.2 months. The median time to the first "
+                       "rescue dose was 47 minutes.")
+    values = {(r[0], r[2]) for r in found}
+    assert ("time to the first rescue dose", "47") in values
+    assert not any(v == "14.2" for _, v in values)

@@ -71,6 +71,7 @@ from agent.rules.results import (
     lone_safety,
     reduction_results,
     stat_results,
+    stated_values,
     taken_values,
     value_at,
 )
@@ -153,6 +154,7 @@ def extract_draft(text: str) -> DraftRecord:
     safety += lone_safety(ctx, results, safety)
     results += fraction_results(ctx, results)
     results += cohort_rates(ctx, results, safety)
+    results += stated_values(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     for result in results:
         listed = listed_primary(text, text.find(result.quote))

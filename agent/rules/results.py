@@ -335,6 +335,44 @@ _COHORT_RATE = re.compile(
     r"(?P<v>\d[\d.,]*\s?%)", re.I)
 
 
+# 'Some N (X%) patients received <endpoint>': a count, its share, what they had.
+_COUNT_SHARE = re.compile(
+    r"(?<![\w.,])\d[\d,.\u2009]*\s+\((?P<v>\d+(?:[.,]\d+)?\s?%)\)\s+(?:of\s+(?:the\s+)?)?(?:patients"
+    r"|participants|people|individuals)\s+(?:received|had|underwent|developed|achieved|reached"
+    r"|experienced|required)\s+(?P<ep>[a-z][^,.;()]{2,60}?)(?=\s+(?:within|at|by|after|in|during"
+    r"|compared|versus|vs\.?|including)\b|[,.;()]|$)", re.I)
+# 'the median <endpoint> was V minutes': a median with its unit of time.
+_NOT_AN_OUTCOME = (r"(?:duration\s+of\s+)?follow[- ]?up|age|duration|observation|exposure"
+                   r"|treatment\s+duration|time\s+(?:from|since|to)\s+(?:\w+\s+){0,2}"
+                   r"(?:admission|randomi[sz]ation|diagnosis|enrol\w*|data|surgery)")
+_MEDIAN_WAS = re.compile(
+    r"\bmedian\s+(?!" + _NOT_AN_OUTCOME + r")(?P<ep>[a-z][\w\s-]{2,50}?)\s+(?:was|of|reached)\s+"
+    r"(?:about\s+)?(?P<v>\d[\d.,]*)\s+(?:minutes|hours|days|weeks|months|years)\b", re.I)
+
+
+def stated_values(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
+                  ) -> list[DraftResult]:
+    """Values a sentence states with the words that name them, which no other reader took:
+    'N (X%) patients received <endpoint>', 'the median <endpoint> was V minutes'."""
+    text = ctx.text
+    taken = taken_values(text, results, safety)
+    out: list[DraftResult] = []
+    for sentence in body_sentences(ctx.doc, ctx.layout):
+        for regex, measure in ((_COUNT_SHARE, "percent"), (_MEDIAN_WAS, "other")):
+            for m in regex.finditer(text, *sentence):
+                token = ctx.doc.token_at(m.start("v"))
+                if token is None or token.start in taken:
+                    continue
+                taken.add(token.start)
+                q = quote_span(text, (m.start(), m.end()), sentence)
+                out.append(DraftResult(
+                    endpoint=_tidy_endpoint(m.group("ep")), measure=measure,
+                    estimate=token.text, trial=ctx.trial_at(token.start),
+                    timepoint=timepoint_in(text[sentence[0]:sentence[1]]),
+                    quote=text[q[0]:q[1]]))
+    return out
+
+
 def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResult]:
     """'k/N (p%) <arm A>, k/M (q%) <arm B>': a per-arm rate with its denominator."""
     text = ctx.text
