@@ -140,8 +140,14 @@ _SAFETY_ENDPOINT = re.compile(
 
 
 def words_of(text: str | None) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[a-z0-9]+", (text or "").casefold())
+    """The content words, singular ('discontinuations' shares a word with 'discontinuation')."""
+    return frozenset(_singular(w) for w in re.findall(r"[a-z0-9]+", (text or "").casefold())
                      if w not in _STOPWORDS)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") \
+        else word
 
 
 def phrase_of(text: str | None) -> tuple[str, ...]:

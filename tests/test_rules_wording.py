@@ -384,3 +384,10 @@ def test_a_median_time_with_its_unit_but_not_the_follow_up() -> None:
     values = {(r[0], r[2]) for r in found}
     assert ("time to the first rescue dose", "47") in values
     assert not any(v == "14.2" for _, v in values)
+
+
+def test_values_followed_by_their_groups_respectively() -> None:
+    found = results_of("Treatment was halted for loss of response in 3% vs 11% [with "
+                       "peltamab and placebo, respectively].")
+    assert {(r[2], r[3], r[1]) for r in found} >= {("3%", "peltamab", "percent"),
+                                                   ("11%", "placebo", "percent")}

@@ -409,3 +409,10 @@ def test_cost_counts_every_attempt() -> None:
         2400, 720, 3, 1)
     assert cost.seconds == 61.5
     assert score_cost(None, 0.0).attempts == 0
+
+
+def test_endpoint_words_are_compared_in_the_singular() -> None:
+    from evals.scorers import words_of
+
+    assert words_of("premature discontinuations") & words_of("discontinuation")
+    assert words_of("class") == frozenset({"class"})

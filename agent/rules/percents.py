@@ -106,8 +106,10 @@ def arm_groups(doc: Document, layout: Layout, arms: list[DraftArm]) -> list[ArmG
         for run, percent in found:
             pieces = _chunks(doc, run, arms) if arms else _pairs(doc, run)
             for chunk in pieces:
-                values = _assign(doc, chunk, arms, sentence, percent) or _respectively(
-                    doc, chunk, sentence, groups, percent)
+                values = _assign(doc, chunk, arms, sentence, percent)
+                if all(v.arm is None for v in values):  # no group named: '..., respectively'
+                    values = (_respectively(doc, chunk, sentence, groups, percent)
+                              or _respectively_listed(doc, chunk, sentence, percent) or values)
                 if values:
                     start = clause_start(doc, previous_end, chunk[0].start)
                     groups.append(ArmGroup(values, start, sentence, percent))
@@ -177,6 +179,26 @@ def _respectively(doc: Document, run: list[Token], sentence: Span, groups: list[
     labels = [v.arm for g in before if g.sentence == last for v in g.values]
     tight = all(_TIGHT.match(doc.text[a.end:b.start]) for a, b in pairwise(run))
     if len(labels) != len(run) or None in labels or not tight:
+        return []
+    return [ArmValue(t, label, None, t.end) for t, label in zip(run, labels, strict=True)]
+
+
+# '... at A% vs B% [in <arm A> and <arm B>, respectively]': the arms listed after the values.
+_LISTED_AFTER = re.compile(r"[\[(]?\s*(?:in|with|for|among|on)\s+(?:the\s+)?"
+                           r"(?P<list>[^\[\]()%\d]{3,90}?),?\s+respectively")
+
+
+def _respectively_listed(doc: Document, run: list[Token], sentence: Span,
+                         percent: bool) -> list[ArmValue]:
+    """Values followed by the groups they belong to, in order, with 'respectively'."""
+    if not percent or len(run) < 2:
+        return []
+    m = _LISTED_AFTER.search(doc.text, run[-1].end, sentence[1])
+    if m is None:
+        return []
+    labels = [x.strip() for x in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("list"))]
+    tight = all(_TIGHT.match(doc.text[a.end:b.start]) for a, b in pairwise(run))
+    if len(labels) != len(run) or not all(labels) or not tight:
         return []
     return [ArmValue(t, label, None, t.end) for t, label in zip(run, labels, strict=True)]
 

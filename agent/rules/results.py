@@ -306,8 +306,10 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
         quote = text[q[0]:q[1]].strip().rstrip(".")
         endpoint = (_prefix_endpoint(text[start:first.start])
                     or _endpoint_in_context(ctx, group.sentence, []))
+        clause = text[group.clause_start:min(group.sentence[1], end + 80)]
         is_safety = ctx.layout.kind_at(first.start) == "safety" or bool(
-            SAFETY_WORDS.search(text[group.clause_start:end]))
+            SAFETY_WORDS.search(text[group.clause_start:end])
+            and not _FOR_LACK_OF_EFFICACY.search(clause))
         is_primary = _group_is_primary(ctx, stats, group, endpoint, end)
         event = ctx.primary_name(endpoint, is_primary) or UNNAMED
         for value in group.values:
@@ -348,6 +350,11 @@ _NOT_AN_OUTCOME = (r"(?:duration\s+of\s+)?follow[- ]?up|age|duration|observation
 _MEDIAN_WAS = re.compile(
     r"\bmedian\s+(?!" + _NOT_AN_OUTCOME + r")(?P<ep>[a-z][\w\s-]{2,50}?)\s+(?:was|of|reached)\s+"
     r"(?:about\s+)?(?P<v>\d[\d.,]*)\s+(?:minutes|hours|days|weeks|months|years)\b", re.I)
+
+
+# Stopping a treatment because it did not work is an efficacy result, not a harm.
+_FOR_LACK_OF_EFFICACY = re.compile(r"\b(?:lack|loss)\s+of\s+(?:efficacy|response)\b"
+                                   r"|\binefficacy\b", re.I)
 
 
 def stated_values(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
