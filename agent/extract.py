@@ -15,6 +15,7 @@ from agent.backends.base import Backend
 from agent.document import conclusion_of
 from agent.draft import DraftRecord
 from agent.errors import ExtractionError
+from agent.llm import LLM
 from agent.schema import Article, TrialRecord, Usage
 
 log = logging.getLogger("trialbrief.extract")
@@ -31,15 +32,25 @@ class Extraction:
 
 
 def extract(article: Article, backend: Backend, prompt_version: str | None = None) -> Extraction:
-    if backend.llm is None:
-        draft = rules.extract_draft(article.text)
-        return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text),
-                          draft)
+    """The backend's draft, anchored in the article: numbers re-read at the cited places."""
+    return backend.draft_record(article, prompt_version)
+
+
+def rules_extraction(article: Article) -> Extraction:
+    """The rules extractor's draft (no model)."""
+    draft = rules.extract_draft(article.text)
+    return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text), draft)
+
+
+def model_extraction(llm: LLM, article: Article, prompt_version: str | None = None
+                     ) -> Extraction:
+    """A model's draft from the extract prompt, re-asked when it fails validation; after the
+    last attempt the answer with the fewest faults is kept and its numbers are flagged."""
     prompt = prompts.load(PROMPT, prompt_version)
     messages = prompt.render(article=article.text)
     try:
-        draft, usage = backend.llm.structured(messages, DraftRecord,
-                                              context={"article": article.text}, step=PROMPT)
+        draft, usage = llm.structured(messages, DraftRecord, context={"article": article.text},
+                                      step=PROMPT)
     except ExtractionError as exc:
         kept = exc.kept(DraftRecord)
         if kept is None:

@@ -92,6 +92,9 @@ class stop_when(stop_base):
 
 
 class LLM:
+    """A client for one model server. It holds no state of a call: each `structured` call
+    keeps its attempts, usage and rejections in its own `_Call`."""
+
     def __init__(self, settings: Settings, *, base_url: str | None, model: str, backend: str,
                  http_client: httpx2.Client | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -106,97 +109,22 @@ class LLM:
             http_client=http_client,
         )
         self._sleep = sleep
-        self._usage: list[Usage] = []
-        self._step = ""
-        self._asked = 0
-        self._last_answer: str | None = None
-        self._rejections: list[Rejection] = []
-        self._started = 0.0
         self.call_deadline = settings.call_deadline or (
             LOCAL_CALL_DEADLINE if backend == "llamacpp" else CALL_DEADLINE)
-        self._deadline = 0.0
-        self._create = instructor.patch(create=self._send, mode=_MODES[self.mode])
 
     def close(self) -> None:
         self._client.close()
-
-    # -- transport ------------------------------------------------------------------------
-
-    def _send(self, *args: Any, **kwargs: Any) -> Any:
-        """One chat completion, with transport retries; records each attempt's usage. A re-ask
-        (instructor appended the rejected answer and its errors) is rewritten as described in
-        the module docstring and samples at `reask_temperature`."""
-        self._deadline = time.monotonic() + self.call_deadline
-        retrying = Retrying(
-            stop=stop_after_attempt(self.settings.max_transport_retries + 1)
-            | stop_when(self._past_deadline),
-            retry=retry_if_exception(_transient), wait=self._wait, sleep=self._sleep,
-            before_sleep=self._log_retry, reraise=True,
-        )
-        if len(kwargs.get("messages", ())) > self._asked:
-            kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
-                      "messages": _reask(kwargs["messages"][:self._asked], self._rejections)}
-        for attempt in retrying:
-            with attempt:
-                self._started = time.monotonic()
-                left = max(1.0, self._deadline - self._started)
-                response = self._client.chat.completions.create(
-                    *args, **kwargs, timeout=min(self.settings.request_timeout, left))
-                self._record(response)
-                _raise_on_refusal(response)
-                return response
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _past_deadline(self, state: RetryCallState) -> bool:
-        """Stop retrying once the call's deadline has passed: transport retries, Retry-After
-        waits and slow answers together never hold one model call longer than it."""
-        return time.monotonic() >= self._deadline
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        asked = _retry_after(exc) if exc is not None else None
-        delay = asked if asked is not None else min(2.0 ** (state.attempt_number - 1), 30.0)
-        left = max(0.0, self._deadline - time.monotonic())
-        wait = min(delay, self.settings.max_retry_wait, left)
-        if asked is not None:
-            log.warning("the model server asked to wait %.0f s (Retry-After); waiting %.0f s",
-                        asked, wait)
-        return wait
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        self._usage.append(Usage(step=self._step, attempt=len(self._usage) + 1, outcome="error",
-                                 seconds=round(time.monotonic() - self._started, 3)))
-        log.warning("model call failed (%s); retrying", type(exc).__name__)
-
-    def _record(self, response: Any) -> None:
-        self._last_answer = _content_of(response)
-        usage = getattr(response, "usage", None)
-        self._usage.append(Usage(
-            step=self._step, attempt=len(self._usage) + 1,
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            seconds=round(time.monotonic() - self._started, 3),
-        ))
-
-    def _on_invalid(self, error: Exception, *_: Any, **__: Any) -> None:
-        self._rejections.append(Rejection.of(error, self._last_answer))
-        for entry in reversed(self._usage):
-            if entry.outcome == "ok":
-                entry.outcome = "invalid"
-                return
 
     # -- structured call ------------------------------------------------------------------
 
     def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
                    context: dict[str, Any], step: str) -> tuple[T, list[Usage]]:
         self._check_context(messages)
-        self._usage, self._step, self._rejections = [], step, []
-        self._last_answer = None
-        hooks = Hooks()
-        hooks.on("parse:error", self._on_invalid)
         literal, template_context = _literal_messages(messages)
-        self._asked = len(literal)
+        call = _Call(self, step, asked=len(literal))
+        hooks = Hooks()
+        hooks.on("parse:error", call.on_invalid)
+        create = instructor.patch(create=call.send, mode=_MODES[self.mode])
         kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature,
                                   "max_tokens": self.settings.max_output_tokens}
         if self.settings.seed is not None:
@@ -205,36 +133,25 @@ class LLM:
             kwargs["extra_body"] = {"response_format": {
                 "type": "json_object", "schema": response_model.model_json_schema()}}
         try:
-            value = self._create(messages=literal, response_model=response_model,
-                                 context={**context, **template_context},
-                                 max_retries=self.settings.max_reasks, hooks=hooks, **kwargs)
+            value = create(messages=literal, response_model=response_model,
+                           context={**context, **template_context},
+                           max_retries=self.settings.max_reasks, hooks=hooks, **kwargs)
         except InstructorRetryException as exc:
-            raise self._with_usage(self._translate(exc)) from exc
+            raise call.with_usage(self._translate(exc, call)) from exc
         except IncompleteOutputException as exc:
-            if self._usage:
-                self._usage[-1].outcome = "invalid"
+            if call.usage:
+                call.usage[-1].outcome = "invalid"
             # A re-ask that runs away is no reason to lose the complete answer before it: it
             # goes back to the caller like any answer that never validated.
-            raise self._with_usage(ExtractionError(
+            raise call.with_usage(ExtractionError(
                 f"the model's answer for {step} was cut off at {self.settings.max_output_tokens}"
                 " tokens", hint="raise max_output_tokens in the config file",
-                attempts=len(self._usage), kept_output=self._best_rejected())) from exc
+                attempts=len(call.usage), kept_output=call.best_rejected())) from exc
         except openai.OpenAIError as exc:
-            raise self._with_usage(self._translate_api(exc)) from exc
+            raise call.with_usage(self._translate_api(exc)) from exc
         except BackendError as exc:
-            raise self._with_usage(exc) from None
-        return value, list(self._usage)
-
-    def _best_rejected(self) -> str | None:
-        """The rejected answer to keep when none passed: the one with the fewest rejected
-        items, the earliest on a tie (a re-ask samples at a higher temperature, and a small
-        model's second try was often worse than its first)."""
-        parsed = [r for r in self._rejections if r.parsed and r.answer is not None]
-        return min(parsed, key=lambda r: len(r.complaints)).answer if parsed else None
-
-    def _with_usage(self, error: BackendError) -> BackendError:
-        error.usage = list(self._usage)
-        return error
+            raise call.with_usage(exc) from None
+        return value, list(call.usage)
 
     def _check_context(self, messages: list[dict[str, str]]) -> None:
         window = self.settings.context_window
@@ -248,7 +165,7 @@ class LLM:
                 f"{window}-token context", hint="use a model with a larger context window, or "
                 "pass a shorter article")
 
-    def _translate(self, exc: InstructorRetryException) -> BackendError:
+    def _translate(self, exc: InstructorRetryException, call: _Call) -> BackendError:
         cause = exc.__cause__
         if isinstance(cause, BackendError):
             return cause
@@ -259,9 +176,9 @@ class LLM:
             return ModelRefusal(f"the model declined to answer: {last[:120]!r}",
                                 hint="try another model; the article itself may trigger a filter")
         return ExtractionError(
-            f"the model gave no valid {self._step} after {exc.n_attempts} attempts: "
+            f"the model gave no valid {call.step} after {exc.n_attempts} attempts: "
             f"{_first_line(str(exc))}", hint="try a larger model, or the rules backend",
-            attempts=exc.n_attempts, kept_output=self._best_rejected())
+            attempts=exc.n_attempts, kept_output=call.best_rejected())
 
     def _translate_api(self, exc: openai.OpenAIError) -> BackendError:
         where = self.base_url or "api.openai.com"
@@ -288,6 +205,98 @@ class LLM:
                                   hint="use a model with a larger context window")
         return BackendError(f"the model server answered with an error: {_first_line(message)}",
                             hint="see the server's log")
+
+
+
+class _Call:
+    """One structured call: its transport attempts, re-asks, usage and rejections."""
+
+    def __init__(self, llm: LLM, step: str, *, asked: int) -> None:
+        self.llm = llm
+        self.settings = llm.settings
+        self.step = step
+        self.asked = asked
+        """How many messages the first request has: more means instructor is re-asking."""
+        self.usage: list[Usage] = []
+        self.rejections: list[Rejection] = []
+        self.last_answer: str | None = None
+        self.started = 0.0
+        self.deadline = 0.0
+
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        """One chat completion, with transport retries; records each attempt's usage. A re-ask
+        (instructor appended the rejected answer and its errors) is rewritten as described in
+        the module docstring and samples at `reask_temperature`."""
+        self.deadline = time.monotonic() + self.llm.call_deadline
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.max_transport_retries + 1)
+            | stop_when(self._past_deadline),
+            retry=retry_if_exception(_transient), wait=self._wait, sleep=self.llm._sleep,
+            before_sleep=self._log_retry, reraise=True,
+        )
+        if len(kwargs.get("messages", ())) > self.asked:
+            kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
+                      "messages": _reask(kwargs["messages"][:self.asked], self.rejections)}
+        for attempt in retrying:
+            with attempt:
+                self.started = time.monotonic()
+                left = max(1.0, self.deadline - self.started)
+                response = self.llm._client.chat.completions.create(
+                    *args, **kwargs, timeout=min(self.settings.request_timeout, left))
+                self._record(response)
+                _raise_on_refusal(response)
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _past_deadline(self, state: RetryCallState) -> bool:
+        """Stop retrying once the call's deadline has passed: transport retries, Retry-After
+        waits and slow answers together never hold one model call longer than it."""
+        return time.monotonic() >= self.deadline
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = _retry_after(exc) if exc is not None else None
+        delay = asked if asked is not None else min(2.0 ** (state.attempt_number - 1), 30.0)
+        left = max(0.0, self.deadline - time.monotonic())
+        wait = min(delay, self.settings.max_retry_wait, left)
+        if asked is not None:
+            log.warning("the model server asked to wait %.0f s (Retry-After); waiting %.0f s",
+                        asked, wait)
+        return wait
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        self.usage.append(Usage(step=self.step, attempt=len(self.usage) + 1, outcome="error",
+                                seconds=round(time.monotonic() - self.started, 3)))
+        log.warning("model call failed (%s); retrying", type(exc).__name__)
+
+    def _record(self, response: Any) -> None:
+        self.last_answer = _content_of(response)
+        usage = getattr(response, "usage", None)
+        self.usage.append(Usage(
+            step=self.step, attempt=len(self.usage) + 1,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            seconds=round(time.monotonic() - self.started, 3),
+        ))
+
+    def on_invalid(self, error: Exception, *_: Any, **__: Any) -> None:
+        self.rejections.append(Rejection.of(error, self.last_answer))
+        for entry in reversed(self.usage):
+            if entry.outcome == "ok":
+                entry.outcome = "invalid"
+                return
+
+    def best_rejected(self) -> str | None:
+        """The rejected answer to keep when none passed: the one with the fewest rejected
+        items, the earliest on a tie (a re-ask samples at a higher temperature, and a small
+        model's second try was often worse than its first)."""
+        parsed = [r for r in self.rejections if r.parsed and r.answer is not None]
+        return min(parsed, key=lambda r: len(r.complaints)).answer if parsed else None
+
+    def with_usage(self, error: BackendError) -> BackendError:
+        error.usage = list(self.usage)
+        return error
 
 
 def _first_line(text: str) -> str:

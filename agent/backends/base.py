@@ -8,24 +8,36 @@ from typing import TYPE_CHECKING
 from agent.schema import BackendInfo
 
 if TYPE_CHECKING:
+    from agent.extract import Extraction
     from agent.llm import LLM
+    from agent.schema import Article
     from agent.summarise import Summarised, SummaryRequest
 
 
 class Backend:
-    """A source of drafts. `llm` is None for the rules backend (no model at all)."""
+    """A source of drafts: each backend owns its steps (a record draft, a summary draft). The
+    model backends share these, from the prompts; the rules backend overrides both."""
 
     info: BackendInfo
     llm: LLM | None = None
+
+    def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
+        """The record draft of this backend: a model's, from the extract prompt."""
+        from agent.extract import model_extraction
+
+        return model_extraction(self._model(), article, prompt_version)
 
     def draft_summary(self, request: SummaryRequest) -> Summarised:
         """The summary draft of this backend: a model's, from the summary prompt."""
         from agent.summarise import model_summary
 
+        return model_summary(self._model(), request)
+
+    def _model(self) -> LLM:
         if self.llm is None:
-            raise NotImplementedError(f"{type(self).__name__} has no model: override "
-                                      "draft_summary")
-        return model_summary(self.llm, request)
+            raise NotImplementedError(f"{type(self).__name__} has no model: it must draft "
+                                      "records and summaries itself")
+        return self.llm
 
     def close(self) -> None:
         if self.llm is not None:

@@ -8,6 +8,8 @@ from agent.backends.base import Backend
 from agent.schema import BackendInfo
 
 if TYPE_CHECKING:
+    from agent.extract import Extraction
+    from agent.schema import Article
     from agent.summarise import Summarised, SummaryRequest
 
 
@@ -15,6 +17,11 @@ class RulesBackend(Backend):
     def __init__(self) -> None:
         self.info = BackendInfo(name="rules", model=None)
         self.llm = None
+
+    def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
+        from agent.extract import rules_extraction
+
+        return rules_extraction(article)
 
     def draft_summary(self, request: SummaryRequest) -> Summarised:
         from agent.rules.summary import template_summary
