@@ -407,7 +407,7 @@ class FakeServer:
             arguments = json.dumps({
                 "headline": "A new drug was tested", "standfirst": "A drug was tested.",
                 "tested": "A drug was tested.",
-                "participants": "Adults took part.", "findings": "Fewer people got worse.",
+                "participants": "Adults took part.", "findings": "The article gives the results.",
                 "meaning": "The results have not yet been peer-reviewed."})
         call = {"id": f"call_{self.calls}", "type": "function",
                 "function": {"name": tool, "arguments": arguments}}
