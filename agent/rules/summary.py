@@ -84,7 +84,8 @@ def _roundup(facts: SummaryFacts) -> SummaryDraft:
         headline=f"{_join(facts.trials[:3])}: results from {count} studies",
         standfirst=f"This report covers {count} studies presented {where}: "
                    f"{_join(facts.trials)}.",
-        tested="", participants=f"{facts.n_total.text} people took part in all."
+        tested=f"They compared {facts.arms[0]} with {facts.arms[1]}." if len(facts.arms) == 2
+        else "", participants=f"{facts.n_total.text} people took part in all."
         if facts.n_total else "",
         findings=" ".join([*lines, _ROUNDUP_GOAL.get(facts.outcome, "")]).strip()
         or "The article gives no verified number for these studies.",
