@@ -53,6 +53,10 @@ NO_DIFFERENCE = re.compile(
     r"(?:difference|benefit|effect)|\bnot (?:statistically )?significant|\bdid not differ|"
     r"\bsimilar (?:in|between|across) (?:the |both )?(?:groups|arms)", re.I)
 SIGNIFICANT = re.compile(r"\b(?:statistically )?significant(?:ly)?\b", re.I)
+MET_CLAIM = re.compile(r"\bmet (?:its|the|their)(?: (?:trial|study)'s)? (?:main|primary) (?:goal|"
+                       r"end ?point|outcome)", re.I)
+NOT_MET_CLAIM = re.compile(r"\b(?:did not|didn't|failed to) meet (?:its|the|their)(?: (?:trial|"
+                           r"study)'s)? (?:main|primary) (?:goal|end ?point|outcome)", re.I)
 NOT_YET_CLEAR = re.compile(r"\bnot (?:yet )?clear whether|\bunclear whether|\btoo early to "
                            r"(?:say|tell)|\bremains to be seen", re.I)
 SERIOUS = re.compile(r"serious|death|died|fatal|grade\s*(?:≥\s*)?[345]|bleed|ha?emorrhag|"
@@ -499,6 +503,27 @@ def _results_of(summary: SummaryInput, span: Span, sentence: str, record: TrialR
     return []
 
 
+def goal_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
+    """'Met its main goal' is the article's statement to make: against a record that says it
+    was not met (or the reverse), an error; where the article is silent, a warning (say the
+    difference was statistically significant instead)."""
+    if not record.is_trial_report:
+        return
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        sentence = summary.text[start:end]
+        said_not_met = bool(NOT_MET_CLAIM.search(sentence))
+        said_met = bool(MET_CLAIM.search(sentence)) and not said_not_met
+        if (said_met and record.primary_endpoint_met == "no") or (
+                said_not_met and record.primary_endpoint_met == "yes"):
+            yield _sentence_check(summary, i, (start, end), "error", "summary_goal",
+                                  "says the opposite of what the article states about its main "
+                                  "goal")
+        elif said_met and record.primary_endpoint_met == "not_stated":
+            yield _sentence_check(summary, i, (start, end), "warning", "summary_goal",
+                                  "says the trial met its main goal, which the article does not "
+                                  "say: tell whether the difference was statistically significant")
+
+
 # -- what the summary should tell --------------------------------------------------------------
 
 def traced_fields(summary: SummaryInput, record: TrialRecord, report: Report) -> set[str]:
@@ -574,7 +599,7 @@ def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
     doc = doc or analyse("")
     return [*number_checks(summary, record, report, doc), *spin_checks(summary, record, report),
             *direction_checks(summary, record, report),
-            *significance_checks(summary, record, report),
+            *significance_checks(summary, record, report), *goal_checks(summary, record),
             *safety_claim_checks(summary, record), *caveat_check(summary, record),
             *coverage_checks(summary, record, report), *language_check(summary),
             *style_checks(summary, record)]

@@ -340,3 +340,16 @@ def test_a_roundup_tells_each_study_with_its_own_significance() -> None:
     assert "In ALDER-1, for weight" in summary and "statistically significant" in summary
     assert "In BIRCH-2, there was no clear difference in events" in summary
     assert not [c for c in checks if c.severity == "error"], checks
+
+
+def test_met_its_main_goal_is_the_articles_statement_to_make() -> None:
+    met = "TARN-2 met its main goal: the risk was about 24% lower with tarnexin (HR 0.76)."
+    silent = draft(met="not_stated")
+    (flag,) = [c for c in summary_checks(met, silent) if c.kind == "summary_goal"]
+    assert flag.severity == "warning" and "statistically significant" in flag.message
+    record = draft(NEGATIVE, "no", "0.91", "0.76", "1.09", "0.31")
+    wrong = "TARN-2 met its main goal (HR 0.91)."
+    assert [c.severity for c in summary_checks(wrong, record, NEGATIVE)
+            if c.kind == "summary_goal"] == ["error"]
+    assert "summary_goal" not in kinds(summary_checks("TARN-2 did not meet its main goal.",
+                                                      record, NEGATIVE))
