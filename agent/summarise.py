@@ -23,6 +23,7 @@ from agent.language import LANGUAGES
 from agent.llm import LLM
 from agent.output import Summary
 from agent.report import Report
+from agent.rules.summary import plain_words
 from agent.schema import TrialRecord, Usage
 from agent.summary_check import (
     Known,
@@ -193,6 +194,7 @@ def facts_text(facts: SummaryFacts) -> str:
                      f"{values}")
     if facts.caveat:
         lines.append(f"Status: {facts.caveat}")
+    lines += [f"Wording you may reuse: {sentence}" for sentence in plain_words(facts)]
     return "\n".join(f"- {line}" for line in lines)
 
 

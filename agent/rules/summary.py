@@ -119,6 +119,16 @@ def _trial_line(facts: SummaryFacts, trial: str) -> str:
     return ""
 
 
+def plain_words(facts: SummaryFacts) -> list[str]:
+    """The template's sentences for the main finding (standfirst, main result, verdict): a
+    model is shown them as wording it may reuse, so it need not find the direction and the
+    significance itself."""
+    if not facts.is_trial_report or len(facts.trials) > 1:
+        return []
+    main = _main_result(facts, _BUDGETS[-1])
+    return [s for s in (_standfirst(facts), main, _goal(facts), _meaning(facts)) if s]
+
+
 def _not_a_trial(facts: SummaryFacts) -> SummaryDraft:
     name = facts.name or "This article"
     return SummaryDraft(
