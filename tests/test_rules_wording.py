@@ -391,3 +391,18 @@ def test_values_followed_by_their_groups_respectively() -> None:
                        "peltamab and placebo, respectively].")
     assert {(r[2], r[3], r[1]) for r in found} >= {("3%", "peltamab", "percent"),
                                                    ("11%", "placebo", "percent")}
+
+
+def test_a_ratio_named_by_the_primary_endpoints_head_noun_is_primary() -> None:
+    text = ("PELTA-3: fictional\n\nIn the randomised PELTA-3 trial, 840 patients took part. The "
+            "primary endpoint was the annualised rate of moderate or severe flares. Flares were "
+            "rarer with peltamab: the rate ratio was 0.64 (95% CI 0.51–0.80).\n")
+    (ratio,) = [r for r in extract_draft(text).results if r.measure == "rate ratio"]
+    assert ratio.is_primary
+
+
+def test_a_component_of_a_composite_is_not_the_primary_result() -> None:
+    from agent.rules.endpoints import matches_primary
+
+    assert not matches_primary("stroke", "death or stroke")
+    assert matches_primary("flares", "annualised rate of moderate or severe flares")

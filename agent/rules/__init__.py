@@ -160,7 +160,7 @@ def extract_draft(text: str) -> DraftRecord:
         listed = listed_primary(text, text.find(result.quote))
         if listed is not None and result.is_primary is not True:
             result.is_primary = listed
-    _name_unnamed(doc, results, safety)
+    _name_unnamed(doc, results, safety, primary)
     presenter, congress = presenter_and_congress(text, layout, trials.roundup, doc.body_end)
     population, condition = (None, None) if trials.roundup else population_of(doc, layout)
     design = design_of(doc, layout, arms)
@@ -198,13 +198,18 @@ def _new(text: str, have: list[DraftResult], candidates: list[DraftResult]
     return [c for c in candidates if value_at(text, c.estimate, c.quote) not in taken]
 
 
-def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftSafety]) -> None:
+def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftSafety],
+                  primary: str | None = None) -> None:
     """Results and safety findings whose own clause named no endpoint take the endpoint term
-    nearest to their value (`labels.label_near`)."""
+    nearest to their value (`labels.label_near`); a ratio so named after the primary endpoint
+    is the primary result."""
     for result in results:
         better = _better_label(doc, result.endpoint, result.estimate, result.quote)
         if better:
             result.endpoint = better
+            if result.is_primary is not True and result.measure in _RATIOS and matches_primary(
+                    better, primary):
+                result.is_primary = True
     for finding in safety:
         better = _better_label(doc, finding.event, finding.value, finding.quote)
         if better:
@@ -216,6 +221,9 @@ def _better_label(doc: Document, label: str, value: str | None, quote: str | Non
         return None
     pos = value_at(doc.text, value, quote)
     return label_near(doc, (pos, pos + len(value)), UNNAMED) if pos >= 0 else None
+
+
+_RATIOS = frozenset({"HR", "OR", "RR", "IRR", "rate ratio"})
 
 
 def iter_numbers(draft: DraftRecord) -> Iterable[str]:

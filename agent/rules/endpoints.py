@@ -106,8 +106,25 @@ def matches_primary(endpoint: str, primary: str | None) -> bool:
     if have <= wanted and _ABBREVIATION.search(endpoint):
         return True  # "LDL-C" for "percentage change in LDL-C from baseline to week 24"
     if len(have) < 2:
-        return False
+        return _head_noun(primary) in have
     return len(wanted & have) / len(wanted) >= 0.7
+
+
+_ADJECTIVE_PAIR = re.compile(
+    r"\b(?:mild|moderate|severe|serious|major|minor|fatal|nonfatal|non-fatal|first|recurrent|new"
+    r"|acute|chronic|symptomatic|asymptomatic)\s+(?:or|and|to)\s+(?=\w)", re.I)
+
+
+def _head_noun(primary: str) -> str | None:
+    """The word a single-outcome primary endpoint is about: 'exacerbations' in 'annualised rate
+    of severe exacerbations'. None for a composite (a component is not the composite)."""
+    head = re.split(r"\(|\bdefined\b|\bat\s+(?:week|month|day)|\bover\b|\bfrom\b", primary)[0]
+    # 'moderate or severe exacerbations' is one outcome; 'death or stroke' is a composite
+    head = _ADJECTIVE_PAIR.sub(" ", head)
+    if re.search(r",|\bor\b|\band\b|\bcomposite\b|/", head, re.I):
+        return None
+    words = [word for w in re.findall(r"[a-z][a-z-]+", head.lower()) for word in _content_words(w)]
+    return words[-1] if words else None
 
 
 def mentions_primary(sentence: str, primary: str | None) -> bool:
