@@ -112,8 +112,11 @@ def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
         if result is None or cited.field != "estimate":
             known.append(Known(value, cited.pointer, span, decimals))
             continue
-        known.append(Known(value, cited.pointer, span, decimals,
-                           direction=estimate_direction(result)))
+        direction = estimate_direction(result)
+        known.append(Known(value, cited.pointer, span, decimals, direction=direction))
+        if value < 0:  # 'fell by 53.9%' for a difference of −53.9%: the size, its direction checked
+            known.append(Known(-value, cited.pointer + " (size)", span, decimals, derived=True,
+                               direction=direction))
         if result.measure in RATIO_MEASURES and 0 < value < 1:
             known.append(Known(round(100 * (1 - value), 6), cited.pointer + " (1 − ratio)",
                                span, max(0, decimals - 2), derived=True, direction="decrease"))

@@ -26,8 +26,7 @@ MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 FOLDER = cassette_dir("llamacpp", MODEL)
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 DIGEST_CASE = "e05"
-REASK_CASE = "e04"  # both summary answers failed a validator (see test below)
-SPIN_REASK_CASE = "e08"  # the summary check's spin error went back to the model
+SPIN_REASK_CASE = "e02"  # the summary check's spin error went back to the model
 REASK_PASSED_CASE = "e22"  # the first extraction failed a validator, the re-ask passed
 
 
@@ -60,39 +59,21 @@ def test_openai_backend_digest_replayed_gives_the_json_contract() -> None:
     assert all(u["prompt_tokens"] > 0 for u in data["usage"])
 
 
-def test_a_real_reask_sends_the_validator_message_back_and_flags_what_is_kept() -> None:
-    """e04: the model put a number that is not in the facts into its summary, twice. The
-    re-ask is the first request again with the validator's message added; the last answer is
-    kept, and its number flagged."""
-    output = replay_digest(case(REASK_CASE))
-    outcomes = [(u.step, u.outcome) for u in output.usage]  # type: ignore[attr-defined]
-    assert [o for s, o in outcomes if s == "summary"] == ["invalid", "invalid"]
-    requests = [json.loads(i["request"]["body"]) for i in yaml.safe_load(
-        (FOLDER / f"{case(REASK_CASE).id}.yaml").read_text(encoding="utf-8"))["interactions"]]
-    first, reask = requests[-2], requests[-1]
-    assert [m["role"] for m in reask["messages"]] == [m["role"] for m in first["messages"]]
-    added = reask["messages"][-1]["content"].removeprefix(first["messages"][-1]["content"])
-    assert "An earlier answer was rejected" in added
-    assert "do not write '12%', it is not one of the facts" in added
-    assert (first["temperature"], reask["temperature"]) == (0.0, 0.4)
-    data = json.loads(render(output, "json"))  # type: ignore[arg-type]
-    assert data["status"] == "needs_review"
-    assert any(c["field"].startswith("/summary/numbers/") and c["severity"] == "error"
-               for c in data["checks"])
-
-
 def test_a_real_summary_reask_lists_what_the_summary_checks_found() -> None:
-    """e08 (a trial that missed its primary endpoint; the model's record leaves that unstated):
-    the model's summary claimed lower risks; the spin error went back to the model with the
-    sentence it was found in."""
+    """e02: the model's summary said the drug reduced kidney failure where verification doubts
+    the benefit; the spin error went back to the model with the sentence it was found in, and
+    the re-ask is the first request again, sampled warmer."""
     output = replay_digest(case(SPIN_REASK_CASE))
     requests = [json.loads(i["request"]["body"]) for i in yaml.safe_load(
         (FOLDER / f"{case(SPIN_REASK_CASE).id}.yaml").read_text(encoding="utf-8"))["interactions"]]
     first, reask = requests[-2], requests[-1]
     added = reask["messages"][-1]["content"].removeprefix(first["messages"][-1]["content"])
-    assert "claims a benefit" in added
+    assert "An earlier answer was rejected" in added and "claims a benefit" in added
+    assert [m["role"] for m in reask["messages"]] == [m["role"] for m in first["messages"]]
+    assert (first["temperature"], reask["temperature"]) == (0.0, 0.4)
     data = json.loads(render(output, "json"))  # type: ignore[arg-type]
-    assert data["record"]["primary_endpoint_met"] != "yes"
+    assert data["status"] == "needs_review"
+    assert any(c["kind"] == "summary_spin" and c["severity"] == "error" for c in data["checks"])
     summary_steps = [u["outcome"] for u in data["usage"] if u["step"] == "summary"]
     assert summary_steps == ["invalid", "invalid"]
 

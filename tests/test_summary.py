@@ -353,3 +353,18 @@ def test_met_its_main_goal_is_the_articles_statement_to_make() -> None:
             if c.kind == "summary_goal"] == ["error"]
     assert "summary_goal" not in kinds(summary_checks("TARN-2 did not meet its main goal.",
                                                       record, NEGATIVE))
+
+
+def test_the_size_of_a_negative_difference_may_be_told_with_its_direction() -> None:
+    text = ("MORA-1: fictional\nPresented at the Lakeside Meeting 2026. In MORA-1, 600 patients "
+            "were randomised to moratin or placebo. The primary endpoint, LDL cholesterol, "
+            "changed by a mean difference of −41.5% (95% CI −45.0% to −38.0%; P<0.001).\n")
+    draft = DraftRecord(trial_names=["MORA-1"], n_total="600", results=[DraftResult(
+        endpoint="LDL cholesterol", is_primary=True, measure="mean difference",
+        estimate="−41.5%", ci_lower="−45.0%", ci_upper="−38.0%", p="<0.001",
+        quote="−41.5% (95% CI −45.0% to −38.0%; P<0.001)")])
+    record = anchor_record(draft, text)
+    fell = summary_checks("LDL cholesterol fell by 41.5% with moratin.", record, text)
+    assert not [c for c in fell if c.severity == "error"], fell
+    rose = summary_checks("LDL cholesterol rose by 41.5% with moratin.", record, text)
+    assert "summary_direction" in kinds(rose)
