@@ -8,9 +8,11 @@ and cached by text, so verify, the rules extractor and the summary check share o
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Literal
 
 from agent.numbers import (
@@ -195,7 +197,18 @@ class Document:
         return None
 
     def tokens_in(self, start: int, end: int) -> list[Token]:
-        return [t for t in self.tokens if start <= t.start and t.end <= end]
+        found = []
+        for t in self.tokens_from(start):
+            if t.start >= end:
+                break
+            if t.end <= end:
+                found.append(t)
+        return found
+
+    def tokens_from(self, start: int) -> Iterator[Token]:
+        """The tokens that start at `start` or later, in order (a binary search, not a scan)."""
+        i = bisect_left(self.tokens, start, key=lambda t: t.start)
+        return iter(self.tokens[i:])
 
     def role(self, token: Token) -> Role:
         return self.roles.get(token.start, "other")
@@ -552,13 +565,15 @@ _LIST_CONTINUATION = re.compile(r"^\s?(?:for [^,.;()\d]{1,40}?)?(?:,\s(?:and\s)?
                                 r"(?:and\s)?" + _AT_TIME + r"of\s$")
 
 
+_TIME_UNIT_BEFORE = re.compile(r"\b(?:week|month|day|year)s?\s$")
+
+
 def _numbers_after_measure(doc: Document, pos: int) -> list[Token]:
     # 'at week N of X (P...) and at week M of Y': the weeks and the P values are words
     # between the measure and its values
     p_values = {p.token.start for p in doc.p_values if p.token is not None}
-    tokens = [t for t in doc.tokens if t.start >= pos and t.start not in p_values
-              and not re.search(r"\b(?:week|month|day|year)s?\s$", doc.text[t.start - 7:t.start])
-              ][:6]
+    tokens = list(islice((t for t in doc.tokens_from(pos) if t.start not in p_values
+                          and not _TIME_UNIT_BEFORE.search(doc.text, t.start - 7, t.start)), 6))
     if not tokens or not _MEASURE_TO_NUMBER.match(doc.text[pos:tokens[0].start]):
         return []
     picked = [tokens[0]]
