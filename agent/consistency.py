@@ -92,7 +92,9 @@ def _written_token(token: Token | None) -> Written | None:
     return Written.of(token.value, token.decimals) if token is not None else None
 
 
-def _written_number(number: Number | None, comma: bool) -> Written | None:
+def written_number(number: Number | None, comma: bool | None = None) -> Written | None:
+    """A record number with the precision it is written with (None: the text's locale is
+    guessed from the number itself)."""
     if number is None:
         return None
     parsed = parse_number(number.text, comma)
@@ -125,7 +127,7 @@ def stat_from_tuple(doc: Document, tup: StatTuple, pointer: str | None) -> Stat:
 
 def stat_from_result(doc: Document, result: Result, pointer: str) -> Stat:
     comma = doc.comma_decimal
-    level = _written_number(result.ci_level, comma)
+    level = written_number(result.ci_level, comma)
     tup = tuple_of_result(doc, result)
     p_adjacent = True
     if result.p is not None and tup is not None and result.p.span is not None:
@@ -133,10 +135,10 @@ def stat_from_result(doc: Document, result: Result, pointer: str) -> Stat:
             tup.p.token.span == tuple(result.p.span))
     p_qualifier = _p_qualifier_at(doc, result.p)
     return Stat(
-        measure=result.measure, estimate=_written_number(result.estimate, comma),
-        lower=_written_number(result.ci_lower, comma),
-        upper=_written_number(result.ci_upper, comma),
-        level=level.value if level else 95.0, p=_written_number(result.p, comma),
+        measure=result.measure, estimate=written_number(result.estimate, comma),
+        lower=written_number(result.ci_lower, comma),
+        upper=written_number(result.ci_upper, comma),
+        level=level.value if level else 95.0, p=written_number(result.p, comma),
         p_comparator=_comparator(result.p),
         p_qualifier=p_qualifier,
         span=result.quote.span if result.quote else None, pointer=pointer,
@@ -406,7 +408,7 @@ def _previous_sentence(doc: Document, sentence: Span) -> Span | None:
 # --- checks on the record as a whole ---------------------------------------------------------
 
 def _w(number: Number | None, comma: bool) -> Written | None:
-    return _written_number(number, comma)
+    return written_number(number, comma)
 
 
 def arm_sum(doc: Document, record: TrialRecord) -> Iterator[Finding]:

@@ -37,8 +37,13 @@ def stopwords(language: str) -> frozenset[str]:
     return _STOPWORDS.get(language, frozenset())
 
 
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text quotes a passage (a term kept in the article's own language)."""
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
 def unquoted(text: str) -> str:
-    """The text without its quoted passages (terms kept in the article's own language)."""
+    """The text without its quoted passages."""
     return _QUOTED.sub(" ", text)
 
 

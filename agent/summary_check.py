@@ -17,18 +17,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
 
 import textstat
 
+from agent.consistency import written_number
 from agent.document import Document, analyse, split_sentences
 from agent.grounding import cited_numbers
 from agent.house_style import HouseStyle, load_house_style
-from agent.language import LANGUAGES, guess_language, unquoted
-from agent.numbers import Token, decimals_of, tokenize
+from agent.language import LANGUAGES, guess_language, quoted_spans, unquoted
+from agent.numbers import Token, tokenize
 from agent.report import Check, Report
-from agent.schema import DIFFERENCE_MEASURES, RATIO_MEASURES, Number, Result, Span, TrialRecord
-from agent.stats import Written, crosses_null, excludes_null
+from agent.schema import (
+    DIFFERENCE_MEASURES,
+    RATIO_MEASURES,
+    Direction,
+    Result,
+    Span,
+    TrialRecord,
+)
+from agent.stats import crosses_null, excludes_null
 
 APPROXIMATE = re.compile(
     r"(?:about|around|approximately|roughly|nearly|almost|some|over|more than|fewer than|"
@@ -63,8 +70,6 @@ SERIOUS = re.compile(r"serious|death|died|fatal|grade\s*(?:≥\s*)?[345]|bleed|h
                      r"discontinu|stopp?ed|withdr[ae]w|life[- ]threatening|hospitali", re.I)
 _CLAUSES = re.compile(r";|,\s|\band\b|\bbut\b|\bwhile\b|\bwhereas\b")
 _MAIN = re.compile(r"\bmain (?:outcome|goal|result|aim)|primary (?:endpoint|outcome)", re.I)
-_QUOTED = re.compile(r"[\"“„«][^\"“”„«»]{1,200}[\"”»“]")
-Direction = Literal["decrease", "increase"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,10 @@ def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
     return known
 
 
+def _known(known: list[Known] | None, record: TrialRecord, report: Report) -> list[Known]:
+    return known if known is not None else known_numbers(record, report)
+
+
 def _result_at(record: TrialRecord, pointer: str) -> Result | None:
     m = re.match(r"/results/(\d+)", pointer)
     return record.results[int(m.group(1))] if m else None
@@ -151,18 +160,12 @@ def estimate_direction(result: Result) -> Direction | None:
     return "decrease" if value < null else "increase" if value > null else None
 
 
-def _written(number: Number | None) -> Written | None:
-    if number is None or number.value is None:
-        return None
-    return Written.of(number.value, decimals_of(number.text))
-
-
 def result_significant(result: Result) -> bool | None:
     """Whether a between-group result excludes 'no difference': by its CI where it has one
     (rounding-aware, as the consistency checks read it), else by its P value. None: cannot
     tell (no test, a P of exactly 0.05, a CI whose rounding straddles the null)."""
     ratio = result.measure in RATIO_MEASURES
-    lower, upper = _written(result.ci_lower), _written(result.ci_upper)
+    lower, upper = written_number(result.ci_lower), written_number(result.ci_upper)
     if lower is not None and upper is not None and result.measure != "RRR":
         if excludes_null(lower, upper, ratio=ratio):
             return True
@@ -229,8 +232,8 @@ def match_number(token: Token, approximate: bool, known: list[Known]) -> Known |
 
 
 def number_checks(summary: SummaryInput, record: TrialRecord, report: Report,
-                  doc: Document) -> Iterator[Check]:
-    known = known_numbers(record, report)
+                  doc: Document, known: list[Known] | None = None) -> Iterator[Check]:
+    known = _known(known, record, report)
     described = described_numbers(record)
     quoted = _quoted_record_words(summary.text, record)
     for i, token in enumerate(summary.tokens()):
@@ -266,7 +269,7 @@ def _quoted_record_words(text: str, record: TrialRecord) -> list[Span]:
     """Spans of quoted passages that are words of the record as written ('“Dosis 2,5 mg”'):
     their numbers are in the article's number format, not the summary's."""
     words = _record_words(record)
-    return [m.span() for m in _QUOTED.finditer(text) if m.group(0)[1:-1].strip() in words]
+    return [(a, b) for a, b in quoted_spans(text) if text[a + 1:b - 1].strip() in words]
 
 
 def _endpoint_words(record: TrialRecord) -> set[str]:
@@ -300,8 +303,8 @@ def primary_established(record: TrialRecord, report: Report) -> bool:
 
 
 def _is_primary(record: TrialRecord, pointer: str) -> bool:
-    m = re.match(r"/results/(\d+)", pointer)
-    return m is not None and bool(record.results[int(m.group(1))].is_primary)
+    result = _result_at(record, pointer)
+    return result is not None and bool(result.is_primary)
 
 
 def _unhedged_claims(summary: SummaryInput, claim: re.Pattern[str],
@@ -339,7 +342,8 @@ def benefit_established(record: TrialRecord, report: Report) -> bool:
     return bool(primary) and result_significant(primary[0]) is True
 
 
-def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> Iterator[Check]:
+def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                known: list[Known] | None = None) -> Iterator[Check]:
     if benefit_established(record, report):
         return
     why = {"no": "the primary endpoint was not met",
@@ -349,7 +353,7 @@ def spin_checks(summary: SummaryInput, record: TrialRecord, report: Report) -> I
                                      "was met")
     claimed = record.is_trial_report and record.primary_endpoint_met != "not_stated"
     severity = "error" if claimed or _doubted(report) or _primary_tested(record) else "warning"
-    known = known_numbers(record, report)
+    known = _known(known, record, report)
     for i, span, claim in _unhedged_claims(summary, BENEFIT, record):
         if _own_significant_result(summary, span, record, known):
             continue
@@ -417,12 +421,12 @@ def _sentence_numbers(summary: SummaryInput, span: Span, known: list[Known],
     return found
 
 
-def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report
-                     ) -> Iterator[Check]:
+def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                     known: list[Known] | None = None) -> Iterator[Check]:
     """'Lower' beside a number that says 'higher' (a ratio above 1, a rise): an error. Read per
     clause, so 'fell by X with A and rose by Y with B' is two claims; 'higher with <comparator>
     than with <treatment>' is read the other way round."""
-    known = known_numbers(record, report)
+    known = _known(known, record, report)
     comparator = record.arms[1].label.lower() if len(record.arms) >= 2 else None
     names = _endpoint_words(record)
     labels = _record_words(record)
@@ -469,12 +473,12 @@ def _said_direction(clause: str, comparator: str | None) -> Direction | None:
     return said
 
 
-def significance_checks(summary: SummaryInput, record: TrialRecord, report: Report
-                        ) -> Iterator[Check]:
+def significance_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                        known: list[Known] | None = None) -> Iterator[Check]:
     """'No clear difference' over a significant result, 'significantly' over one whose CI
     includes 'no difference': errors. A sentence is about the results its numbers trace to, or
     about the primary result when it names the main outcome or goal."""
-    known = known_numbers(record, report)
+    known = _known(known, record, report)
     for i, (start, end) in enumerate(split_sentences(summary.text)):
         sentence = summary.text[start:end]
         results = _results_of(summary, (start, end), sentence, record, known)
@@ -529,20 +533,21 @@ def goal_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
 
 # -- what the summary should tell --------------------------------------------------------------
 
-def traced_fields(summary: SummaryInput, record: TrialRecord, report: Report) -> set[str]:
+def traced_fields(summary: SummaryInput, record: TrialRecord, report: Report,
+                  known: list[Known] | None = None) -> set[str]:
     """The record's fields (pointers) the summary's numbers trace to."""
     return {m.source.split()[0] for _, m in _sentence_numbers(
-        summary, (0, len(summary.text)), known_numbers(record, report))}
+        summary, (0, len(summary.text)), _known(known, record, report))}
 
 
-def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report
-                    ) -> Iterator[Check]:
+def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                    known: list[Known] | None = None) -> Iterator[Check]:
     """Warnings for what the record verifies and the summary leaves out: the primary result,
     the number of people, a serious safety finding; and 'not yet clear' when the primary result
     is known."""
     if not record.is_trial_report:
         return
-    used = traced_fields(summary, record, report)
+    used = traced_fields(summary, record, report, known)
     grounded = report.grounded_fields()
     primary = {f"/results/{i}/{f}" for i, r in enumerate(record.results) if r.is_primary
                for f in ("estimate", "ci_lower", "ci_upper", "p")} & grounded
@@ -600,9 +605,11 @@ def _claims(summary: SummaryInput, pattern: re.Pattern[str]
 def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
                   doc: Document | None = None) -> list[Check]:
     doc = doc or analyse("")
-    return [*number_checks(summary, record, report, doc), *spin_checks(summary, record, report),
-            *direction_checks(summary, record, report),
-            *significance_checks(summary, record, report), *goal_checks(summary, record),
+    known = known_numbers(record, report)  # read once for every check below
+    return [*number_checks(summary, record, report, doc, known),
+            *spin_checks(summary, record, report, known),
+            *direction_checks(summary, record, report, known),
+            *significance_checks(summary, record, report, known), *goal_checks(summary, record),
             *safety_claim_checks(summary, record), *caveat_check(summary, record),
-            *coverage_checks(summary, record, report), *language_check(summary),
+            *coverage_checks(summary, record, report, known), *language_check(summary),
             *style_checks(summary, record)]

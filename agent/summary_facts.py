@@ -19,7 +19,14 @@ from agent.language import format_number, guess_language, stopwords
 from agent.numbers import comma_decimal_locale, tokenize
 from agent.report import Report
 from agent.rules import UNNAMED
-from agent.schema import DIFFERENCE_MEASURES, RATIO_MEASURES, Number, Result, TrialRecord
+from agent.schema import (
+    DIFFERENCE_MEASURES,
+    RATIO_MEASURES,
+    Direction,
+    Number,
+    Result,
+    TrialRecord,
+)
 from agent.summary_check import (
     estimate_direction,
     is_serious,
@@ -67,7 +74,7 @@ class Comparison:
     p: Figure | None
     significant: bool | None
     """True: the CI (or P) excludes 'no difference'; False: it does not; None: cannot tell."""
-    direction: Literal["lower", "higher"] | None
+    direction: Direction | None
     """Which way the intervention moved the endpoint compared with the comparator."""
     trial: str | None = None
 
@@ -81,7 +88,7 @@ class GroupValue:
     endpoint: str
     arm: str
     value: Figure
-    direction: Literal["increase", "decrease"] | None
+    direction: Direction | None
     trial: str | None = None
 
 
@@ -162,7 +169,7 @@ def build_facts(record: TrialRecord, report: Report, article_text: str, *,
             comparison = Comparison(
                 endpoint, result.measure, estimate, figure(result.ci_lower, f"{base}/ci_lower"),
                 figure(result.ci_upper, f"{base}/ci_upper"), figure(result.p, f"{base}/p"),
-                result_significant(result), _direction(result), trial)
+                result_significant(result), estimate_direction(result), trial)
             (primary if result.is_primary else secondary).append(comparison)
         elif result.arm and result.is_primary and not _unnamed(result.arm):
             values.append(GroupValue(endpoint, words(result.arm), estimate, result.direction,
@@ -244,11 +251,6 @@ def _between_groups(result: Result) -> bool:
         return False
     return result.measure in RATIO_MEASURES or result.measure == "RRR" or (
         result.measure in DIFFERENCE_MEASURES and result.measure != "mean change")
-
-
-def _direction(result: Result) -> Literal["lower", "higher"] | None:
-    moved = estimate_direction(result)
-    return "lower" if moved == "decrease" else "higher" if moved == "increase" else None
 
 
 def _who(record: TrialRecord, words: _Words) -> str | None:

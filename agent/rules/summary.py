@@ -27,6 +27,7 @@ _RISK_WORD = {"HR": "risk", "OR": "odds", "RR": "risk", "IRR": "rate", "rate rat
 _COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten")
 _POSITIVE = ("met", "significant")
+_COMPARED = {"decrease": "lower", "increase": "higher"}
 _NEGATIVE = ("not_met", "no_difference")
 
 
@@ -103,15 +104,10 @@ def _trial_line(facts: SummaryFacts, trial: str) -> str:
     comparisons = [c for c in (*facts.primary, *facts.secondary) if c.trial == trial]
     if comparisons:
         c = comparisons[0]
-        measure = _MEASURE_WORDS.get(c.measure, "result")
-        interval = f" (likely range {c.lower.text} to {c.upper.text})" if c.lower and c.upper \
-            else ""
         if c.significant is False:
-            return f"In {trial}, there was no clear difference in {c.endpoint}: the {measure} " \
-                   f"was {c.estimate.text}{interval}."
+            return f"In {trial}, there was no clear difference in {c.endpoint}: {_measured(c)}."
         verdict = ", a statistically significant difference" if c.significant else ""
-        return f"In {trial}, for {c.endpoint}, the {measure} was {c.estimate.text}{interval}" \
-               f"{verdict}."
+        return f"In {trial}, for {c.endpoint}, {_measured(c)}{verdict}."
     values = [v for v in facts.primary_values if v.trial == trial]
     if values:
         parts = [_moved(v, first=i == 0) for i, v in enumerate(values[:3])]
@@ -161,7 +157,7 @@ def _headline(facts: SummaryFacts, name: str) -> str:
     if facts.outcome == "no_difference":
         return f"{name}: no clear difference on the main outcome"
     if facts.outcome == "significant" and main is not None and main.direction:
-        return f"{name}: main outcome {main.direction} with {treatment}"
+        return f"{name}: main outcome {_COMPARED[main.direction]} with {treatment}"
     if len(facts.trials) > 1:
         return f"{_join(facts.trials[:3])}: results from {_count(len(facts.trials))} studies"
     return f"{name}: results for {treatment}"
@@ -259,9 +255,7 @@ def _comparison_sentence(c: Comparison, facts: SummaryFacts, endpoint: str, *,
         return _cap(f"{where}for {endpoint}, the article reports a relative reduction of "
                     f"{c.estimate.text}, but does not show that it is statistically "
                     "significant.")
-    measure = _MEASURE_WORDS.get(c.measure, "result")
-    interval = f" (likely range {c.lower.text} to {c.upper.text})" if c.lower and c.upper else ""
-    return _cap(f"{where}for {endpoint}, the {measure} was {c.estimate.text}{interval}.")
+    return _cap(f"{where}for {endpoint}, {_measured(c)}.")
 
 
 def _change_words(c: Comparison, facts: SummaryFacts, endpoint: str) -> str:
@@ -269,24 +263,30 @@ def _change_words(c: Comparison, facts: SummaryFacts, endpoint: str) -> str:
     than with B' for a difference."""
     treatment = facts.intervention or "the treatment"
     versus = f" than with {facts.comparator}" if facts.comparator else ""
+    compared = _COMPARED.get(c.direction or "", "different")
     if not c.ratio:
-        return f"{endpoint} was {c.direction} with {treatment}{versus}"
+        return f"{endpoint} was {compared} with {treatment}{versus}"
     risk = _RISK_WORD.get(c.measure, "chance")
     value = c.estimate.value
-    if c.direction == "higher" and value >= 2:
+    if c.direction == "increase" and value >= 2:
         return f"the {risk} of {endpoint} was {c.estimate.text} times as high with " \
                f"{treatment}{versus}"
     size = ""
-    if 0 < value < 1 and c.direction == "lower":
+    if 0 < value < 1 and c.direction == "decrease":
         size = f"about {round(100 * (1 - value))}% "
-    elif value > 1 and c.direction == "higher":
+    elif value > 1 and c.direction == "increase":
         size = f"about {round(100 * (value - 1))}% "
-    return f"the {risk} of {endpoint} was {size}{c.direction} with {treatment}{versus}"
+    return f"the {risk} of {endpoint} was {size}{compared} with {treatment}{versus}"
 
 
 def _numbers(c: Comparison) -> str:
     """'The hazard ratio was 0.74 (likely range 0.62 to 0.88)': a sentence of its own."""
-    text = f"The {_MEASURE_WORDS.get(c.measure, 'result')} was {c.estimate.text}"
+    return _cap(_measured(c))
+
+
+def _measured(c: Comparison) -> str:
+    """'the hazard ratio was 0.74 (likely range 0.62 to 0.88)'."""
+    text = f"the {_MEASURE_WORDS.get(c.measure, 'result')} was {c.estimate.text}"
     if c.lower and c.upper:
         text += f" (likely range {c.lower.text} to {c.upper.text})"
     return text
