@@ -406,3 +406,13 @@ def test_a_component_of_a_composite_is_not_the_primary_result() -> None:
 
     assert not matches_primary("stroke", "death or stroke")
     assert matches_primary("flares", "annualised rate of moderate or severe flares")
+
+
+def test_a_primary_result_under_a_clause_fragment_takes_the_primary_endpoint() -> None:
+    text = ("PELTA-3: fictional\n\nIn PELTA-3, 840 patients were randomised to peltamab (n=420) "
+            "or placebo (n=420). The primary endpoint was total flares and hospital stays. After "
+            "two years, there were "
+            "412 primary-endpoint events in the peltamab group and 530 in the placebo group.\n")
+    found = {(r.endpoint, r.estimate) for r in extract_draft(text).results if r.is_primary}
+    assert {estimate for _, estimate in found} == {"412", "530"}
+    assert all(endpoint.startswith("total flares") for endpoint, _ in found), found

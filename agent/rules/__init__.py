@@ -205,6 +205,9 @@ def _name_unnamed(doc: Document, results: list[DraftResult], safety: list[DraftS
     is the primary result."""
     for result in results:
         better = _better_label(doc, result.endpoint, result.estimate, result.quote)
+        if better is None and result.is_primary and primary and weak_label(result.endpoint):
+            result.endpoint = primary  # 'there: 1,083 vs 1,283' under the primary endpoint
+            continue
         if better:
             result.endpoint = better
             if result.is_primary is not True and result.measure in _RATIOS and matches_primary(

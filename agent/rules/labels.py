@@ -56,7 +56,9 @@ _WEAK = re.compile(
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s"
     r"|\b(?:group|arm|cohort)s?$"
     # German function words open a clause, not an endpoint: 'nach 16 Wochen hatten je'
-    r"|^(?:nach|es|je|bei|unter|mit|im|in\s+(?:der|den|dem))\b", re.I)
+    r"|^(?:nach|es|je|bei|unter|mit|im|in\s+(?:der|den|dem))\b"
+    # a pronoun or a verb that opens a clause: 'there', 'it', 'did not', 'er'
+    r"|^(?:there|it|this|that|these|they|did|does|was|were|is|are|not|er|sie|il|elle)\b", re.I)
 
 
 def weak_label(label: str) -> bool:
