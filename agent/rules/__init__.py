@@ -65,7 +65,6 @@ from agent.rules.results import (
     UNNAMED,
     Context,
     arm_results,
-    cohort_rates,
     figure_results,
     fraction_results,
     lone_safety,
@@ -153,7 +152,6 @@ def extract_draft(text: str) -> DraftRecord:
     results += _new(text, results, table_values(doc, layout, arms or table_arms(doc, layout)))
     safety += lone_safety(ctx, results, safety)
     results += fraction_results(ctx, results)
-    results += cohort_rates(ctx, results, safety)
     results += stated_values(ctx, results, safety)
     results.sort(key=lambda r: text.find(r.quote))
     for result in results:

@@ -176,11 +176,7 @@ def _respectively(doc: Document, run: list[Token], sentence: Span, groups: list[
     if not before:
         return []
     last = before[-1].sentence
-    labels = [v.arm for g in before if g.sentence == last for v in g.values]
-    tight = all(_TIGHT.match(doc.text[a.end:b.start]) for a, b in pairwise(run))
-    if len(labels) != len(run) or None in labels or not tight:
-        return []
-    return [ArmValue(t, label, None, t.end) for t, label in zip(run, labels, strict=True)]
+    return _in_order(doc, run, [v.arm for g in before if g.sentence == last for v in g.values])
 
 
 # '... at A% vs B% [in <arm A> and <arm B>, respectively]': the arms listed after the values.
@@ -196,7 +192,13 @@ def _respectively_listed(doc: Document, run: list[Token], sentence: Span,
     m = _LISTED_AFTER.search(doc.text, run[-1].end, sentence[1])
     if m is None:
         return []
-    labels = [x.strip() for x in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("list"))]
+    return _in_order(doc, run, [x.strip() for x in re.split(r",\s*(?:and\s+)?|\s+and\s+",
+                                                            m.group("list"))])
+
+
+def _in_order(doc: Document, run: list[Token], labels: list[str | None]) -> list[ArmValue]:
+    """One value per group, in order: only when the counts agree, every group has a name and
+    nothing but connectors stands between the values."""
     tight = all(_TIGHT.match(doc.text[a.end:b.start]) for a, b in pairwise(run))
     if len(labels) != len(run) or not all(labels) or not tight:
         return []

@@ -357,18 +357,26 @@ _FOR_LACK_OF_EFFICACY = re.compile(r"\b(?:lack|loss)\s+of\s+(?:efficacy|response
                                    r"|\binefficacy\b", re.I)
 
 
+# (reader, measure, whether its value must read as a rate): the readers of `stated_values`
+_STATED = ((_COHORT_RATE, "percent", True), (_COUNT_SHARE, "percent", False),
+           (_MEDIAN_WAS, "other", False))
+
+
 def stated_values(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
                   ) -> list[DraftResult]:
     """Values a sentence states with the words that name them, which no other reader took:
-    'N (X%) patients received <endpoint>', 'the median <endpoint> was V minutes'."""
+    '<endpoint term> was Y%', 'N (X%) patients received <endpoint>', 'the median <endpoint>
+    was V minutes'."""
     text = ctx.text
     taken = taken_values(text, results, safety)
     out: list[DraftResult] = []
     for sentence in body_sentences(ctx.doc, ctx.layout):
-        for regex, measure in ((_COUNT_SHARE, "percent"), (_MEDIAN_WAS, "other")):
+        for regex, measure, rate in _STATED:
             for m in regex.finditer(text, *sentence):
                 token = ctx.doc.token_at(m.start("v"))
-                if token is None or token.start in taken:
+                if token is None or token.start in taken or (rate and not (
+                        ctx.doc.role(token) == "percent"
+                        and percent_value(ctx.doc, token, sentence))):
                     continue
                 taken.add(token.start)
                 q = quote_span(text, (m.start(), m.end()), sentence)
@@ -394,26 +402,6 @@ def fraction_results(ctx: Context, results: list[DraftResult]) -> list[DraftResu
             out.append(DraftResult(
                 endpoint=UNNAMED, measure="percent", estimate=text[slice(*fraction.percent)],
                 arm=ctx.arms[k].label, n=text[slice(*fraction.n)], quote=text[q[0]:q[1]]))
-    return out
-
-
-def cohort_rates(ctx: Context, results: list[DraftResult], safety: list[DraftSafety]
-                 ) -> list[DraftResult]:
-    """Percentages an endpoint term names in a 'X was Y%' clause that no other reader took."""
-    text = ctx.text
-    taken = taken_values(text, results, safety)
-    out: list[DraftResult] = []
-    for sentence in body_sentences(ctx.doc, ctx.layout):
-        for m in _COHORT_RATE.finditer(text, *sentence):
-            token = ctx.doc.token_at(m.start("v"))
-            if (token is None or token.start in taken or ctx.doc.role(token) != "percent"
-                    or not percent_value(ctx.doc, token, sentence)):
-                continue
-            q = quote_span(text, (m.start(), token.end), sentence)
-            out.append(DraftResult(
-                endpoint=_tidy_endpoint(m.group("ep")), measure="percent", estimate=token.text,
-                timepoint=timepoint_in(text[sentence[0]:sentence[1]]),
-                trial=ctx.trial_at(token.start), quote=text[q[0]:q[1]]))
     return out
 
 
