@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -31,12 +30,16 @@ from agent.config import Settings, load_settings
 from agent.errors import InputError, TrialbriefError, redact
 from agent.fetch import fetch
 from agent.files import write_atomic
+from agent.newsroom.digest import Digested, digest_into
+from agent.newsroom.outdir import merge_index, output_name
+from agent.newsroom.runner import run_jobs
 from agent.output import Output, Summary
 from agent.pipeline import check_record, digest
 from agent.render import render
 from agent.schema import TrialRecord
+from agent.store import Store, default_db_url
 
-EXIT_VERIFIED, EXIT_REVIEW, EXIT_INPUT = 0, 1, 2
+EXIT_INPUT = 2
 err = Console(stderr=True, highlight=False)
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Congress news article -> checked trial record -> plain-language draft.")
@@ -61,6 +64,16 @@ LanguageOpt = Annotated[str | None, typer.Option(
     "--language", help="The summary's language (en, de, fr; default en, or the config's).")]
 StyleOpt = Annotated[Path | None, typer.Option(
     "--house-style", help="A house-style TOML file for the summary (default: the shipped one).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="The store: a SQLAlchemy URL (sqlite:///path, postgresql+psycopg://...); "
+                 "default TRIALBRIEF_DB, else ~/.local/share/trialbrief/trialbrief.db.")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, max=64,
+                                      help="Articles digested at once.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Run again even when the store has this text with this backend, model "
+                    "and prompts.")]
+CongressOpt = Annotated[str | None, typer.Option(
+    "--congress", help="The congress the articles come from (kept with them; a queue filter).")]
 
 
 @app.callback()
@@ -103,7 +116,7 @@ def digest_command(
                 _emit(exc.partial, fmt, out)
             raise
     _emit(output, fmt, out)
-    raise typer.Exit(_exit_code(output))
+    raise typer.Exit(output.exit_code)
 
 
 @app.command("check")
@@ -128,32 +141,46 @@ def check_command(
                           load_settings(language=language, house_style=house_style))
     _emit(output, fmt, out)
     _list_errors(output)
-    raise typer.Exit(_exit_code(output))
+    raise typer.Exit(output.exit_code)
 
 
 @app.command("batch")
 def batch_command(
     sources: Annotated[list[str], typer.Argument(help="Articles, or a .list file of them.")],
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="One output per article here.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out-dir", help="Also write one output per article here (and index.json).")] = None,
     backend: Annotated[BackendChoice | None, typer.Option()] = None,
     model: Annotated[str | None, typer.Option()] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
+    db: DbOpt = None,
+    jobs: JobsOpt = 1,
+    force: ForceOpt = False,
+    congress: CongressOpt = None,
 ) -> None:
-    """Digest many articles; a failed article never stops the others. Exit: the worst code."""
+    """Digest many articles into the store; a failed article never stops the others. A text
+    already digested with the same backend, model and prompts is not run again (--force does).
+    Exit: the worst code."""
     settings = _settings(backend, model, None, True, language, house_style)
     items = _expand(sources)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str, int, str]] = []
-    with _opened(settings) as chosen:
-        for source in items:
-            rows.append(_batch_one(source, settings, chosen, fmt, out_dir))
-    write_atomic(out_dir / "index.json", json.dumps(
-        [{"source": s, "status": st, "exit_code": c, "output": o} for s, st, c, o in rows],
-        indent=2))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, object]] = []
+
+    def keep(result: Digested) -> None:
+        rows.append(_batch_row(result, fmt, out_dir))
+
+    with _opened(settings) as chosen, Store.open(db) as store:
+        _, tally = run_jobs(items, lambda source: digest_into(
+            store, source, settings, chosen, congress=congress, force=force),
+            jobs=jobs, console=err, on_result=keep)
+    if out_dir is not None:
+        merge_index(out_dir, rows)
     _batch_table(rows)
-    raise typer.Exit(max((c for _, _, c, _ in rows), default=0))
+    err.print(f"[dim]{tally.done} digested: {tally.line()}, model calls {tally.model_calls}; "
+              f"store: {escape(_db_label(db))}[/dim]")
+    raise typer.Exit(max((int(str(r["exit_code"])) for r in rows), default=0))
 
 
 @app.command("eval")
@@ -208,10 +235,6 @@ def _opened(settings: Settings) -> Iterator[Backend]:
         yield chosen
     finally:
         chosen.close()
-
-
-def _exit_code(output: Output) -> int:
-    return EXIT_VERIFIED if output.status == "verified" else EXIT_REVIEW
 
 
 _SUFFIX_FORMATS = {".html": Format.html, ".htm": Format.html, ".md": Format.markdown,
@@ -290,39 +313,35 @@ def _expand(sources: list[str]) -> list[str]:
     return items
 
 
-def _slug(source: str, index: int) -> str:
-    stem = Path(source.rstrip("/").split("?")[0]).stem or "article"
-    return f"{index:03d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', stem)[:60]}"
+def _batch_row(result: Digested, fmt: Format, out_dir: Path | None) -> dict[str, object]:
+    if result.status == "failed":
+        err.print(f"[red]failed[/red] {escape(result.source)}: {escape(result.error or '')}")
+    target = ""
+    if out_dir is not None and result.output is not None:
+        path = out_dir / output_name(result.source, _suffix(fmt))
+        write_atomic(path, render(result.output, fmt.value))
+        target = str(path)
+    return {"source": result.source, "status": result.status, "exit_code": result.exit_code,
+            "output": target, "run_id": result.run_id, "reused": result.reused,
+            "error": result.error}
 
 
-def _batch_one(source: str, settings: Settings, backend: Backend, fmt: Format,
-               out_dir: Path) -> tuple[str, str, int, str]:
-    target = out_dir / f"{_slug(source, len(list(out_dir.glob('*'))))}.{_suffix(fmt)}"
-    try:
-        output = digest(source, settings, backend)
-    except TrialbriefError as exc:
-        err.print(f"[red]failed[/red] {escape(source)}: {escape(exc.one_line())}")
-        if exc.partial is not None:
-            write_atomic(target, render(exc.partial, fmt.value))
-            return source, "failed", exc.exit_code, str(target)
-        return source, "failed", exc.exit_code, ""
-    except (OSError, ValueError, ArithmeticError, RecursionError) as exc:
-        err.print(f"[red]failed[/red] {escape(source)}: {escape(_unexpected(exc))}")
-        return source, "failed", EXIT_INPUT, ""
-    write_atomic(target, render(output, fmt.value))
-    return source, output.status, _exit_code(output), str(target)
+def _db_label(db: str | None) -> str:
+    return redact(db or default_db_url())
 
 
 def _suffix(fmt: Format) -> str:
     return {"json": "json", "markdown": "md", "html": "html"}[fmt.value]
 
 
-def _batch_table(rows: list[tuple[str, str, int, str]]) -> None:
+def _batch_table(rows: list[dict[str, object]]) -> None:
     table = Table(title="trialbrief batch")
-    for column in ("source", "status", "exit", "output"):
+    for column in ("source", "status", "exit", "run", "output"):
         table.add_column(column)
-    for source, status, code, output in rows:
-        table.add_row(source, status, str(code), output)
+    for row in rows:
+        run = f"{row['run_id']}" + (" (reused)" if row["reused"] else "") if row["run_id"] else ""
+        table.add_row(str(row["source"]), str(row["status"]), str(row["exit_code"]), run,
+                      str(row["output"]))
     err.print(table)
 
 

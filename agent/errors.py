@@ -1,7 +1,7 @@
 """One exception root. Each error carries the exit code the CLI turns it into and a next step.
 
 Exit codes (the CLI contract): 0 verified, 1 needs review, 2 usage or input error,
-3 fetch error, 4 LLM/backend error.
+3 fetch error, 4 LLM/backend error, 5 store (database) error.
 """
 
 from __future__ import annotations
@@ -125,3 +125,9 @@ class ModelRefusal(BackendError):
 
 class ContextTooLong(BackendError):
     """The article and prompt do not fit the model's context window."""
+
+
+class StoreError(TrialbriefError):
+    """The database cannot be opened, migrated or written."""
+
+    exit_code = 5

@@ -17,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,31 @@ class stop_when(stop_base):
         return self.predicate(retry_state)
 
 
+class RateGate:
+    """Retry-After shared by every call on one client: when the provider says 'wait 20 s' to
+    one worker thread, the others wait too instead of spending their attempts on more 429s."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+
+    def hold(self, seconds: float) -> float:
+        """Hold every call for `seconds`; returns the moment the hold ends."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+            return self._not_before
+
+    def wait(self, sleep: Callable[[float], None], waited_until: float = 0.0) -> None:
+        """Sleep out a hold, unless the caller already slept until its end (its own 429)."""
+        with self._lock:
+            if self._not_before <= waited_until:
+                return
+            delay = self._not_before - self._clock()
+        if delay > 0:
+            sleep(delay)
+
+
 class LLM:
     """A client for one model server. It holds no state of a call: each `structured` call
     keeps its attempts, usage and rejections in its own `_Call`."""
@@ -109,6 +135,7 @@ class LLM:
             http_client=http_client,
         )
         self._sleep = sleep
+        self.gate = RateGate()
         self.call_deadline = settings.call_deadline or (
             LOCAL_CALL_DEADLINE if backend == "llamacpp" else CALL_DEADLINE)
 
@@ -222,6 +249,8 @@ class _Call:
         self.last_answer: str | None = None
         self.started = 0.0
         self.deadline = 0.0
+        self.held_until = 0.0
+        """The end of the shared hold this call already slept out (after its own 429)."""
 
     def send(self, *args: Any, **kwargs: Any) -> Any:
         """One chat completion, with transport retries; records each attempt's usage. A re-ask
@@ -239,6 +268,7 @@ class _Call:
                       "messages": _reask(kwargs["messages"][:self.asked], self.rejections)}
         for attempt in retrying:
             with attempt:
+                self.llm.gate.wait(self.llm._sleep, self.held_until)
                 self.started = time.monotonic()
                 left = max(1.0, self.deadline - self.started)
                 response = self.llm._client.chat.completions.create(
@@ -260,6 +290,7 @@ class _Call:
         left = max(0.0, self.deadline - time.monotonic())
         wait = min(delay, self.settings.max_retry_wait, left)
         if asked is not None:
+            self.held_until = self.llm.gate.hold(wait)
             log.warning("the model server asked to wait %.0f s (Retry-After); waiting %.0f s",
                         asked, wait)
         return wait

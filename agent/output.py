@@ -64,6 +64,11 @@ class Output(BaseModel):
     generated_at: datetime
 
     @property
+    def exit_code(self) -> int:
+        """The CLI's contract: 0 verified, 1 anything an editor must look at."""
+        return 0 if self.status == "verified" else 1
+
+    @property
     def report(self) -> Report:
         return Report(checks=self.checks,
                       trial_report=self.record is None or self.record.is_trial_report)

@@ -143,6 +143,22 @@ def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:
                    words=len(text.split()), peer_review_caveat=caveat is not None)
 
 
+def edited(text: str, previous: Summary | None = None) -> Summary:
+    """A summary an editor wrote or changed: the first paragraph is the headline, the second
+    the standfirst; the peer-review caveat counts only while the previous one is still there."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    body = "\n\n".join(paragraphs[1:])
+    caveat = (previous is not None and previous.peer_review_caveat
+              and previous.text.strip().split("\n\n")[-1].strip() in text)
+    return Summary(headline=paragraphs[0] if paragraphs else "",
+                   standfirst=paragraphs[1] if len(paragraphs) > 1 else None,
+                   text="\n\n".join(paragraphs),
+                   reading_grade=round(float(textstat.flesch_kincaid_grade(body)), 1)
+                   if body else None,
+                   words=len(text.split()), peer_review_caveat=bool(caveat),
+                   notes=["edited by an editor"])
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text + "." if text and text[-1] not in ".!?\"”)" else text

@@ -22,8 +22,9 @@ from agent import cli
 from agent.config import load_settings
 from agent.errors import REDACTED, BackendError, redact, register_secret
 from agent.files import write_atomic
+from agent.newsroom import digest as newsroom_digest
 from agent.numbers import tokenize
-from agent.schema import TrialRecord
+from agent.schema import Article, TrialRecord
 from agent.verify import verify
 from tests.conftest import FakeModel
 from tests.test_llm import article_of_text, backend_for
@@ -114,14 +115,14 @@ def test_an_unexpected_failure_is_one_line_and_a_contract_code(
 
 def test_a_batch_records_an_unexpected_failure_and_goes_on(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    real = cli.digest
+    real = newsroom_digest.digest_article
 
-    def sometimes(source: str, *args: Any, **kwargs: Any) -> Any:
-        if "kestrel" in source:
+    def sometimes(article: Article, *args: Any, **kwargs: Any) -> Any:
+        if "kestrel" in (article.path or ""):
             raise ArithmeticError("overflow deep inside")
-        return real(source, *args, **kwargs)
+        return real(article, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "digest", sometimes)
+    monkeypatch.setattr(newsroom_digest, "digest_article", sometimes)
     sources = [str(ARTICLES / "kestrel-af.txt"), str(ARTICLES / "lindwurm-ckd-de.txt")]
     code = run(monkeypatch, "batch", *sources, "--out-dir", str(tmp_path), "--backend", "rules")
     index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))

@@ -33,6 +33,14 @@ class Backend:
 
         return model_summary(self._model(), request)
 
+    def prompt_ids(self) -> dict[str, str]:
+        """The prompts this backend drafts from, as name -> 'name/version@content hash': what a
+        stored run must share with a new one to be reused."""
+        from agent import prompts
+
+        return {name: f"{p.id}@{p.sha256[:12]}"
+                for name in ("extract", "summary") for p in [prompts.load(name)]}
+
     def _model(self) -> LLM:
         if self.llm is None:
             raise NotImplementedError(f"{type(self).__name__} has no model: it must draft "

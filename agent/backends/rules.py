@@ -18,6 +18,12 @@ class RulesBackend(Backend):
         self.info = BackendInfo(name="rules", model=None)
         self.llm = None
 
+    def prompt_ids(self) -> dict[str, str]:
+        """No prompts: the rules are the code, so the version of trialbrief stands for them."""
+        from agent import __version__
+
+        return {"rules": __version__}
+
     def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
         from agent.extract import rules_extraction
 

@@ -23,18 +23,19 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TextIO
 
 import httpx
 
 from agent.fetch.article import Origin, article_from_html, article_from_text
 from agent.fetch.decode import decode, meta_charset, strip_bom
-from agent.fetch.download import HTML_TYPES, body_media_type, download, make_client
+from agent.fetch.download import HTML_TYPES, Download, body_media_type, download, make_client
 from agent.fetch.settings import FetchSettings
 from agent.fetch.sources import from_file, from_stdin, is_url
 from agent.schema import Article
 
-__all__ = ["FetchSettings", "fetch", "make_client"]
+__all__ = ["Download", "FetchSettings", "download_listing", "fetch", "make_client"]
 
 # The retry wait goes through this name, looked up at call time: tests replace it so that
 # nothing really sleeps (monkeypatch.setattr(agent.fetch, "sleep", recorder)). `make_client`
@@ -61,6 +62,19 @@ def fetch(
     if is_url(source.strip()):  # a URL pasted with a stray space or newline
         return _from_url(source.strip(), settings, client)
     return from_file(source, settings)
+
+
+def download_listing(url: str, *, settings: FetchSettings | None = None,
+                     client: httpx.Client | None = None) -> Download:
+    """The raw body of a feed, sitemap or index page, under the same caps, retries and target
+    policy as an article."""
+    settings = replace(settings or FetchSettings(), feeds=True)
+    http_client = make_client(settings) if client is None else client
+    try:
+        return download(url, settings, http_client, sleep=_sleep)
+    finally:
+        if client is None:
+            http_client.close()
 
 
 def _from_url(url: str, settings: FetchSettings, client: httpx.Client | None) -> Article:

@@ -42,6 +42,8 @@ logger = logging.getLogger("trialbrief.fetch")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/xml",
+                        "text/xml", "application/rdf+xml"})
 _ACCEPT = (
     "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;q=0.8,*/*;q=0.1"
 )
@@ -319,7 +321,8 @@ def _read_response(response: httpx.Response, settings: FetchSettings,
                          hint="open the page in a browser and pass the address it ends up at",
                          url=url, status_code=status)
     media_type = _media_type(response.headers.get("Content-Type"))
-    if media_type is not None and media_type not in HTML_TYPES | TEXT_TYPES:
+    readable = HTML_TYPES | TEXT_TYPES | (FEED_TYPES if settings.feeds else frozenset())
+    if media_type is not None and media_type not in readable:
         what = "a PDF" if media_type == "application/pdf" else f"{media_type} content"
         raise _not_a_page(url, status, what)
     body = _read_body(response, settings, deadline)

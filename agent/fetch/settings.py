@@ -27,6 +27,8 @@ class FetchSettings:
     deadline: float = 60.0
     """Wall-clock budget of one fetch: every attempt, redirect and retry wait. The timeouts
     above bound a single read, so a server that trickles a byte at a time never trips them."""
+    feeds: bool = False
+    """Also accept RSS, Atom and XML sitemaps (the watcher reading a congress feed)."""
     allow_private: bool = True
     """False: refuse URLs and redirects whose host is (or resolves to) a private, loopback,
     link-local or reserved address, for callers that fetch addresses they did not choose."""

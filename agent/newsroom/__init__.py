@@ -1,0 +1,1 @@
+"""The newsroom: digest into the store, watch feeds, run workers with bounded concurrency."""
