@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -28,11 +29,12 @@ from agent import __version__
 from agent.backends import Backend, open_backend
 from agent.config import Settings, load_settings
 from agent.errors import InputError, TrialbriefError, redact
-from agent.fetch import fetch
+from agent.fetch import FetchSettings, fetch
 from agent.files import write_atomic
 from agent.newsroom.digest import Digested, digest_into
 from agent.newsroom.outdir import merge_index, output_name
 from agent.newsroom.runner import run_jobs
+from agent.newsroom.watch import Digesting, Pass, watch, work_forever
 from agent.output import Output, Summary
 from agent.pipeline import check_record, digest
 from agent.render import render
@@ -183,6 +185,61 @@ def batch_command(
     raise typer.Exit(max((int(str(r["exit_code"])) for r in rows), default=0))
 
 
+@app.command("watch")
+def watch_command(
+    sources: Annotated[list[str], typer.Argument(
+        help="RSS/Atom feeds, XML sitemaps or congress index pages.")],
+    every: Annotated[str, typer.Option(help="Time between passes: 90s, 15m, 1h.")] = "15m",
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    depth: Annotated[int, typer.Option(
+        min=1, max=20, help="Index pages (or sitemaps) followed per source.")] = 3,
+    backend: Annotated[BackendChoice | None, typer.Option()] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    language: LanguageOpt = None,
+    house_style: StyleOpt = None,
+    db: DbOpt = None,
+    jobs: JobsOpt = 1,
+    force: ForceOpt = False,
+    congress: CongressOpt = None,
+    public_only: Annotated[bool, typer.Option(
+        "--public-only", help="Refuse listed links to private or loopback addresses.")] = False,
+) -> None:
+    """Watch congress listings: queue new or changed articles and digest them into the store.
+    An article already digested is not fetched again; a failure is retried later."""
+    interval = _duration(every)
+    settings = _settings(backend, model, None, True, language, house_style)
+    fetching = FetchSettings(allow_private=not public_only)
+    with _opened(settings) as chosen, Store.open(db) as store:
+        how = Digesting(settings, chosen, jobs=jobs, force=force, fetch_settings=fetching,
+                        console=err)
+        last = watch(store, sources, how, congress=congress, depth=depth, every=interval,
+                     once=once, on_pass=_pass_line)
+    raise typer.Exit(3 if last.listing_errors and not last.listed else 0)
+
+
+@app.command("worker")
+def worker_command(
+    db: DbOpt = None,
+    jobs: JobsOpt = 1,
+    poll: Annotated[str, typer.Option(help="Wait between looks at an empty queue.")] = "30s",
+    once: Annotated[bool, typer.Option("--once", help="Work until the queue is empty.")] = False,
+    backend: Annotated[BackendChoice | None, typer.Option()] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    language: LanguageOpt = None,
+    house_style: StyleOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Digest queued articles from a shared store (run one per machine against PostgreSQL)."""
+    interval = _duration(poll)
+    settings = _settings(backend, model, None, True, language, house_style)
+    with _opened(settings) as chosen, Store.open(db) as store:
+        how = Digesting(settings, chosen, jobs=jobs, force=force, console=err)
+        total = work_forever(store, how, poll=interval, once=once,
+                             on_round=lambda t: err.print(f"[dim]{t.done} digested: "
+                                                          f"{t.line()}[/dim]"))
+    err.print(f"{total.done} digested: {total.line()}")
+
+
 @app.command("eval")
 def eval_command(
     backend: Annotated[list[str] | None, typer.Option(help="Backends to score.")] = None,
@@ -324,6 +381,20 @@ def _batch_row(result: Digested, fmt: Format, out_dir: Path | None) -> dict[str,
     return {"source": result.source, "status": result.status, "exit_code": result.exit_code,
             "output": target, "run_id": result.run_id, "reused": result.reused,
             "error": result.error}
+
+
+def _duration(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text)
+    if match is None:
+        raise InputError(f"cannot read the duration {text!r}", hint="write e.g. 90s, 15m or 1h")
+    return float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2] or "s"]
+
+
+def _pass_line(done: Pass) -> None:
+    for source, error in done.listing_errors.items():
+        err.print(f"[red]cannot read[/red] {escape(source)}: {escape(error)}")
+    err.print(f"[dim]{done.listed} listed: {done.new} new, {done.changed} changed, "
+              f"{done.known} known; {done.tally.done} digested: {done.tally.line()}[/dim]")
 
 
 def _db_label(db: str | None) -> str:

@@ -4,8 +4,13 @@ and a scripted fake model fails on an unexpected or a leftover call."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import threading
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +117,89 @@ def fake_model() -> Iterator[Callable[[list[Any]], FakeModel]]:
     yield make
     for model in made:
         model.assert_done()
+
+
+# -- the newsroom: stores on SQLite and PostgreSQL, and a loopback web site ------------------
+
+REQUIRE_SERVICES = os.environ.get("TRIALBRIEF_REQUIRE_SERVICES") == "1"
+"""Set by .ci/run: a test that needs PostgreSQL or chromium fails instead of skipping."""
+
+
+def service_missing(what: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is not available (run `eval \"$(.ci/services)\"` first)")
+    pytest.skip(f"{what} is not available; `eval \"$(.ci/services)\"` starts it")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh PostgreSQL database (TRIALBRIEF_TEST_PG)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    admin = os.environ.get("TRIALBRIEF_TEST_PG")
+    if not admin:
+        service_missing("PostgreSQL (TRIALBRIEF_TEST_PG)")
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"tb_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+class Site:
+    """A loopback web site: path -> (content type, body); counts the requests per path."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[str, bytes]] = {}
+        self.hits: Counter[str] = Counter()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.hits[self.path] += 1
+                found = site.pages.get(self.path)
+                if found is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", found[0])
+                self.send_header("Content-Length", str(len(found[1])))
+                self.end_headers()
+                self.wfile.write(found[1])
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def add(self, path: str, body: str, content_type: str = "text/html; charset=utf-8") -> str:
+        self.pages[path] = (content_type, body.encode("utf-8"))
+        return self.url(path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    served = Site()
+    try:
+        yield served
+    finally:
+        served.close()

@@ -75,6 +75,31 @@ def run_jobs(items: Sequence[T], work: Callable[[T], Digested], *, jobs: int = 1
     return [r for r in results if r is not None], tally
 
 
+def run_claimed(claim: Callable[[], T | None], work: Callable[[T], Digested], *, jobs: int = 1,
+                expected: int | None = None, console: Console | None = None,
+                label: Callable[[T], str] = str) -> tuple[list[Digested], Tally]:
+    """Each of `jobs` threads claims an item, digests it, and claims the next until `claim`
+    has none: items are taken one at a time, so workers elsewhere share the queue fairly."""
+    tally = Tally()
+    results: list[Digested] = []
+    lock = Lock()
+    with _progress(console) as progress:
+        task = progress.add_task("digesting", total=expected, tally="")
+
+        def loop() -> None:
+            while (item := claim()) is not None:
+                result = _guarded(work, item, label(item))
+                tally.add(result)
+                with lock:
+                    results.append(result)
+                    progress.update(task, advance=1, tally=tally.line())
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in [pool.submit(loop) for _ in range(max(1, jobs))]:
+                future.result()
+    return results, tally
+
+
 def _guarded(work: Callable[[T], Digested], item: T, name: str) -> Digested:
     try:
         return work(item)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import ColumnElement, Engine, create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -349,17 +349,22 @@ class Store:
         LOCKED: workers on several machines never take the same item. An item claimed longer
         than `lease` ago is taken again (its worker died)."""
         now = utcnow()
-        due = ((ItemRow.state == "queued")
-               | ((ItemRow.state == "failed") & (ItemRow.attempts < MAX_ATTEMPTS))
-               | ((ItemRow.state == "running") & (ItemRow.claimed_at < now - lease)))
         with self.session() as s:
-            rows = list(s.scalars(select(ItemRow).where(due, ItemRow.next_attempt_at <= now)
+            rows = list(s.scalars(select(ItemRow).where(_due(now, lease),
+                                                        ItemRow.next_attempt_at <= now)
                                   .order_by(ItemRow.next_attempt_at, ItemRow.id).limit(limit)
                                   .with_for_update(skip_locked=True)))
             for row in rows:
                 row.state, row.claimed_by, row.claimed_at, row.updated_at = (
                     "running", worker, now, now)
             return [_item(row) for row in rows]
+
+    def due(self) -> int:
+        """Items a worker would claim now."""
+        now = utcnow()
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(ItemRow).where(
+                _due(now), ItemRow.next_attempt_at <= now)) or 0
 
     def finish(self, item_id: int, run_id: int | None) -> None:
         with self.session() as s:
@@ -378,6 +383,12 @@ class Store:
     def items(self) -> list[Item]:
         with self.session() as s:
             return [_item(r) for r in s.scalars(select(ItemRow).order_by(ItemRow.id))]
+
+
+def _due(now: datetime, lease: timedelta = LEASE) -> ColumnElement[bool]:
+    return ((ItemRow.state == "queued")
+            | ((ItemRow.state == "failed") & (ItemRow.attempts < MAX_ATTEMPTS))
+            | ((ItemRow.state == "running") & (ItemRow.claimed_at < now - lease)))
 
 
 def backoff(attempts: int) -> timedelta:
