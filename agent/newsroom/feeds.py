@@ -80,7 +80,10 @@ def _feed_entries(body: str, base: str) -> list[Entry]:
         link = item.get("link") or ""
         if not link:
             continue
-        stamp = item.get("updated") or item.get("published") or item.get("id")
+        # only the keys the entry has: feedparser's get('updated') falls back to 'published'
+        # with a deprecation warning
+        present = {key: item[key] for key in ("updated", "published", "id") if key in item}
+        stamp = present.get("updated") or present.get("published") or present.get("id")
         entries.append(Entry(_clean(urljoin(base, link)), str(stamp) if stamp else None,
                              item.get("title")))
     return _unique(entries)
