@@ -231,6 +231,21 @@ def test_429_then_200_honours_retry_after(fake_model: Callable[[list[Any]], Fake
     assert [u.outcome for u in extraction.usage] == ["error", "ok"]
 
 
+def test_a_retry_after_holds_every_other_call_on_the_client(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    # Worker threads share one backend: the next call (another article) must wait out the
+    # provider's Retry-After too, instead of drawing its own 429. Here the sleeps are recorded,
+    # not slept, so the hold is still on when the second call starts.
+    limited = {"error": {"message": "rate limited", "type": "rate_limit"}}
+    model = fake_model([(429, limited, {"retry-after": "7"}), completion(draft_json()),
+                        completion(draft_json())])
+    backend, slept = backend_for(model)
+    extract(article_of_text(), backend)
+    assert slept == [7.0]  # the call that drew the 429 waits once, not twice
+    extract(article_of_text(), backend)
+    assert len(slept) == 2 and 6.0 < slept[1] <= 7.0
+
+
 def test_server_errors_are_retried_then_reported(
         fake_model: Callable[[list[Any]], FakeModel]) -> None:
     boom = {"error": {"message": "overloaded", "type": "server_error"}}
