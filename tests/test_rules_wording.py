@@ -416,3 +416,36 @@ def test_a_primary_result_under_a_clause_fragment_takes_the_primary_endpoint() -
     found = {(r.endpoint, r.estimate) for r in extract_draft(text).results if r.is_primary}
     assert {estimate for _, estimate in found} == {"412", "530"}
     assert all(endpoint.startswith("total flares") for endpoint, _ in found), found
+
+
+def test_a_percentage_with_its_count_in_brackets_names_its_arm_after_the_count() -> None:
+    text = ("PELTA-3: fictional\n\nIn the randomised PELTA-3 trial, 722 patients took part. "
+            "Within 12 months, 4.2% (n = 15/360) of patients who received peltamab had early "
+            "relapse vs 9.1% (n = 33/362) of those who received placebo.\n")
+    rows = {(r.endpoint, r.estimate, r.arm, r.n) for r in extract_draft(text).results}
+    assert {("early relapse", "4.2%", "peltamab", "360"),
+            ("early relapse", "9.1%", "placebo.", "362")} <= rows
+
+
+def test_each_respective_arm_follows_the_arms_the_sentence_before_named() -> None:
+    found = results_of("Early relapse occurred in 4.2% of patients given peltamab and 9.1% of "
+                       "those given placebo. When deaths were counted too, the rates of relapse "
+                       "or death were 6.0% (n = 22/360) and 12.4% (n = 45/362) in each "
+                       "respective arm.")
+    assert {(r[0], r[2], r[3]) for r in found} >= {
+        ("rates of relapse or death", "6.0%", "peltamab"),
+        ("rates of relapse or death", "12.4%", "placebo.")}
+    assert not any(r[3] and "respective" in r[3] for r in found)
+
+
+def test_a_cohort_percentage_with_its_count_is_no_arm_value() -> None:
+    found = results_of("Overall, 5.0% (n = 36/722) of patients had early relapse.")
+    assert not any(r[3] for r in found if r[2] == "5.0%")
+
+
+def test_rates_of_an_endpoint_are_a_label_but_rates_alone_are_not() -> None:
+    from agent.rules.labels import weak_label
+
+    assert weak_label("rates")
+    assert weak_label("12-month rates")
+    assert not weak_label("rates of early relapse")

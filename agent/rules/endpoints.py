@@ -160,8 +160,8 @@ _MEASURE_FOR = re.compile(
 # Commas between digits are decimal commas (German), not clause breaks.
 _NOT_A_CLAUSE_BREAK = r"(?:[^,]|(?<=\d),(?=\d))"
 _LEADING_ADVERBIAL = re.compile(
-    r"^\s*(?:(?:After|At|Over|During|In|Among|By|With|Through|Compared\s+with|Overall|Looking\s+at"
-    r"|Nach|Unter)\b" + _NOT_A_CLAUSE_BREAK + r"{0,90},\s*"
+    r"^\s*(?:(?:After|At|Over|During|In|Among|By|With|Within|When|Through|Compared\s+with|Overall"
+    r"|Looking\s+at|Nach|Unter)\b" + _NOT_A_CLAUSE_BREAK + r"{0,90},\s*"
     r"|(?:At|After|By|Over)\s+(?:week|day|month)\s+\d+\s+)+")
 _LEAD_FOR = re.compile(r"^\s*(?:For|Beim|Bei\s+der|Für)\s+(?:the\s+)?(?P<ep>[^,(]{3,80}?)\s*[,(]")
 _GENERIC_SUBJECT = re.compile(

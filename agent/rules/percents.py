@@ -40,8 +40,14 @@ _REF_CUT = re.compile(
     r"|achieved|were|was|showed|stopped)\s|[,;:(]|\)(?!\s*(?:of\b|assigned|in\b|given|receiving))")
 _DOSE_WORD = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?[\s-]?mg\b")
 _CONTROL_WORDS = frozenset({"placebo", "control", "comparator", "standard"})
-# Only a connector between two values (a P value in brackets may stand after the first).
-_TIGHT = re.compile(r"^\s*(?:\(\s*[Pp]\s?[<>=≤≥][^()]{1,15}\)\s*)?\)?\s*(?:,\s*)?"
+# '(n = k/N)', '(k of N)': the count and denominator behind a percentage, printed after it.
+_COUNT_AFTER = (r"\(\s*(?:[nN]\s?=\s?)?(?:" + NUM + r")\s?(?:/|of)\s?(?P<n>" + NUM
+                + r")\s*\)")
+_BRACKETED_COUNT = re.compile(r"^\s*" + _COUNT_AFTER)
+# Only a connector between two values (a P value, or the count behind a percentage, in
+# brackets may stand after the first).
+_TIGHT = re.compile(r"^\s*(?:\(\s*[Pp]\s?[<>=≤≥][^()]{1,15}\)\s*|"
+                    + _COUNT_AFTER.replace("?P<n>", "?:") + r"\s*)?\)?\s*(?:,\s*)?"
                     r"(?:and|vs\.?|versus|und|bzw\.|compared\s+with|against)?\s*(?:by\s+)?$")
 _OF_THE_N = re.compile(r"^\s*(?:Of|Among|In)\s+the\s+(?P<n>" + NUM + r")\s+(?:patients|"
                        r"participants)\s+(?P<ref>[^,]{3,90}),")
@@ -165,12 +171,16 @@ def _shares_percent_sign(doc: Document, t: Token, tokens: list[Token]) -> bool:
             and bool(_SHARED_SIGN.match(doc.text[t.end:nxt.start])))
 
 
+# '..., respectively', '... in each respective arm': values in the order the groups were named.
+_RESPECTIVELY = re.compile(r"\brespectively\b|\b(?:each|the)\s+respective\s+(?:arm|group)s?\b")
+
+
 def _respectively(doc: Document, run: list[Token], sentence: Span, groups: list[ArmGroup],
                   percent: bool) -> list[ArmValue]:
     """'In the second cohort the rates were A%, B% and C%, respectively': no arms known, the
     groups the sentence before named, one value each, in that order."""
     text = doc.text[sentence[0]:sentence[1]]
-    if not percent or len(run) < 2 or "respectively" not in text or not groups:
+    if not percent or len(run) < 2 or not _RESPECTIVELY.search(text) or not groups:
         return []
     before = [g for g in groups if g.sentence[1] <= sentence[0]]
     if not before:
@@ -296,12 +306,14 @@ def _tight(doc: Document, prev: Token, ref: Ref, nxt: Token) -> bool:
 def _ref_of(doc: Document, value: Token, limit: int) -> Ref:
     """The words that follow a value up to the next value: 'of patients in the X group'."""
     raw = doc.text[value.end:limit]
-    n = None
-    denominator = re.match(r"^\)?\s*of\s+(?:the\s+)?(?P<n>" + NUM + r")\b", raw)
-    if denominator:
-        n = count_text(doc, value.end + denominator.start("n"))
+    found = re.match(r"^\)?\s*of\s+(?:the\s+)?(?P<n>" + NUM + r")\b", raw)
+    # 'A% (n = k/N) of patients who received X': the arm's words follow the count
+    counted = _BRACKETED_COUNT.match(raw) if value.percent else None
+    found = found or counted
+    n = count_text(doc, value.end + found.start("n")) if found else None
+    skip = counted.end() if counted else 0
     unit = _UNIT.match(raw)
-    body = raw[unit.end():] if unit and not value.percent else raw
+    body = raw[unit.end():] if unit and not value.percent else raw[skip:]
     if not value.percent:
         body = _PERCENT_IN_BRACKETS.sub("", body)
     offset = len(raw) - len(body)
@@ -492,7 +504,7 @@ def _ref_label(ref: str) -> str | None:
     raw = m.group("ref") or m.group("treated") or ""
     label = re.sub(r"^(?:the|those|patients|participants)\s+", "", raw.strip())
     label = re.sub(r"\s+(?:group|arm)$", "", label)
-    if not label or label.lower() in ("patients", "participants", "those", "them", "each group",
-                                      "did not", "not"):
+    if not label or _RESPECTIVELY.search(label) or label.lower() in (
+            "patients", "participants", "those", "them", "each group", "did not", "not"):
         return None
     return label

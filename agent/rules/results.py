@@ -304,8 +304,9 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
             start = breaks[-1].end()
         q = quote_span(text, (start, end), group.sentence)
         quote = text[q[0]:q[1]].strip().rstrip(".")
-        endpoint = (_prefix_endpoint(text[start:first.start])
-                    or _endpoint_in_context(ctx, group.sentence, []))
+        endpoint = (_prefix_endpoint(text[start:first.start]) or _endpoint_had(
+            text, start, first.start) or _endpoint_had(text, group.values[0].end, _next_value(
+                group)) or _endpoint_in_context(ctx, group.sentence, []))
         clause = text[group.clause_start:min(group.sentence[1], end + 80)]
         is_safety = ctx.layout.kind_at(first.start) == "safety" or bool(
             SAFETY_WORDS.search(text[group.clause_start:end])
@@ -326,6 +327,24 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
                 quote=quote,
             ))
     return results, safety
+
+
+# 'A% of patients given X had <endpoint> vs B% of those given Y': the endpoint after the arm's
+# words (or, for the second value, before it: 'had <endpoint> vs B% ...').
+_HAD = re.compile(
+    r"\s*(?:had|achieved|developed|experienced|reached|attained)\s+(?:an?\s+|the\s+)?"
+    r"(?P<ep>[A-Za-z][^,;()%]{2,60}?)(?=,?\s+(?:vs\.?|versus|compared\s+with|than)\s|\s*[,;.]"
+    r"|\s*$)")
+
+
+def _endpoint_had(text: str, start: int, end: int) -> str | None:
+    m = _HAD.match(text, start, end)
+    return endpoint_phrase(m.group("ep")) if m else None
+
+
+def _next_value(group: ArmGroup) -> int:
+    """Where the group's second value starts, or its sentence ends."""
+    return group.values[1].token.start if len(group.values) > 1 else group.sentence[1]
 
 
 # 'in-hospital mortality was X%', 'Survival after surgery was Y% at 2 years': an endpoint
