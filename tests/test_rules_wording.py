@@ -449,3 +449,29 @@ def test_rates_of_an_endpoint_are_a_label_but_rates_alone_are_not() -> None:
     assert weak_label("rates")
     assert weak_label("12-month rates")
     assert not weak_label("rates of early relapse")
+
+
+def three_arm_values(sentence: str) -> set[tuple[str, str, str | None]]:
+    """(endpoint, estimate, arm) read from `sentence` in a fictional three-arm trial."""
+    text = ("PELTA-3: fictional\n\nIn PELTA-3, 840 patients were randomised to peltamab 10 mg "
+            "(n=280), peltamab 20 mg (n=280) or placebo (n=280). " + sentence + "\n")
+    return {(r.endpoint, r.estimate, r.arm or "") for r in extract_draft(text).results}
+
+
+def test_an_amount_in_mg_printed_once_after_a_pair_is_a_per_arm_value() -> None:
+    found = three_arm_values("The median total steroid dose was lower with peltamab 20 mg "
+                             "compared with placebo: 1,240 versus 1,980 mg (P<0.001).")
+    assert {("median total steroid dose", "1,240", "peltamab 20 mg"),
+            ("median total steroid dose", "1,980", "placebo")} <= found
+
+
+def test_doses_compared_in_mg_are_no_per_arm_values() -> None:
+    found = three_arm_values("The steroid taper started lower with peltamab 20 mg compared "
+                             "with placebo: 10 versus 20 mg.")
+    assert not {estimate for _, estimate, _ in found} & {"10", "20"}
+
+
+def test_the_endpoint_named_after_which_endpoint_it_is() -> None:
+    found = results_of("The key secondary endpoint, severe flares, was less frequent with "
+                       "peltamab: 2.4% versus 4.0% (HR 0.61, 95% CI 0.44-0.85).")
+    assert {r[0] for r in found if r[2] in ("2.4%", "4.0%", "0.61")} == {"severe flares"}

@@ -230,7 +230,11 @@ def percent_value(doc: Document, t: Token, sentence: Span) -> bool:
 
 def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
     """'X months with <drug>', 'X with <drug>', 'X versus Y months'."""
-    if t.percent or t.kind != "number" or doc.role(t) not in ("other", "time", "rate", "count"):
+    if t.percent or t.kind != "number":
+        return False
+    if doc.role(t) == "dose":
+        return _amount_after_pair(doc, t, sentence)
+    if doc.role(t) not in ("other", "time", "rate", "count"):
         return False
     before = doc.text[max(sentence[0], t.start - 25):t.start]
     if (_NUMBER_BEFORE_EXCLUDED.search(before) or _THRESHOLD_BEFORE.search(before)
@@ -246,6 +250,19 @@ def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
         return True
     return bool(unit) and bool(_CONNECTOR_BEFORE.search(doc.text[max(sentence[0], t.start - 40):
                                                                  t.start]))
+
+
+# 'the median cumulative dose was 1,240 versus 1,980 mg': a unit of mass printed once after a
+# bare pair of numbers. Only a summary word (median, mean, total ...) tells an amount measured
+# in each arm from the doses the arms were given ('10 versus 20 mg').
+_BARE_PAIR_BEFORE = re.compile(r"(?<![\w.,])\d[\d,.]*\s+(?:versus|vs\.?|compared\s+with)\s+$")
+_AMOUNT_WORDS = re.compile(r"\b(?:median|mean|average|cumulative|total)\b", re.I)
+
+
+def _amount_after_pair(doc: Document, t: Token, sentence: Span) -> bool:
+    before = doc.text[max(sentence[0], t.start - 40):t.start]
+    return bool(_BARE_PAIR_BEFORE.search(before)
+                and _AMOUNT_WORDS.search(doc.text, sentence[0], t.start))
 
 
 # --- runs of values, and where they break into groups ---------------------------------------------
@@ -482,12 +499,13 @@ def _fill_by_order(doc: Document, run: list[Token], arms: list[DraftArm], senten
 
 def _fill_by_mention(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Span,
                      matched: list[int | None]) -> None:
-    """'... in the 15 mg group achieved remission versus placebo: X% and Y%, respectively':
-    fewer values than arms, in the order the sentence names the arms."""
-    if "respectively" not in doc.text[run[-1].end:sentence[1]] or any(
-            m is not None for m in matched):
-        return
+    """'... in the 15 mg group achieved remission versus placebo: X% and Y%, respectively',
+    '... was lower with 15 mg than with placebo: X versus Y': fewer values than arms, in the
+    order the sentence names the arms (the values after a colon, or said to be respective)."""
     prefix = doc.text[sentence[0]:run[0].start]
+    if not (_RESPECTIVELY.search(doc.text, run[-1].end, sentence[1])
+            or re.search(r":\s*$", prefix)) or any(m is not None for m in matched):
+        return
     order: list[int] = []
     for part in re.split(r"\b(?:versus|vs\.?|and|or|compared\s+with|than|with)\b|[,;]", prefix):
         m = match_arm(part, arms)
