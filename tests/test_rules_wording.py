@@ -475,3 +475,35 @@ def test_the_endpoint_named_after_which_endpoint_it_is() -> None:
     found = results_of("The key secondary endpoint, severe flares, was less frequent with "
                        "peltamab: 2.4% versus 4.0% (HR 0.61, 95% CI 0.44-0.85).")
     assert {r[0] for r in found if r[2] in ("2.4%", "4.0%", "0.61")} == {"severe flares"}
+
+
+@pytest.mark.parametrize(("sentence", "condition"), [
+    # a verb, a second group, a year or a verb of taking part ends the condition
+    ("Early peltamab in patients with acute gout is meant to shorten flares.", "acute gout"),
+    ("Response was higher in patients with KRX2 mutations and among all patients.",
+     "KRX2 mutations"),
+    ("The registry enrolled patients with large strokes in 2021.", "large strokes"),
+    ("In total, 640 adults with chronic gout and two flares a year took part.",
+     "chronic gout and two flares a year"),
+    # 'at least', a decimal point and a term that runs on from its abbreviation do not
+    ("The trial enrolled 1,200 patients with AF and at least one risk factor.",
+     "AF and at least one risk factor"),
+    ("The trial enrolled adults with an eGFR of 20 to 45 ml/min/1.73 m2.",
+     "an eGFR of 20 to 45 ml/min/1.73 m2"),
+    ("It enrolled patients with kinase receptor (KR)–positive tumours, all pretreated.",
+     "kinase receptor (KR)–positive tumours"),
+    # an abbreviation in brackets that nothing runs on from still ends it
+    ("It enrolled patients with chronic kidney disease (CKD), all on dialysis.",
+     "chronic kidney disease"),
+])
+def test_the_condition_ends_where_its_words_end(sentence: str, condition: str) -> None:
+    text = f"PELTA-3: fictional\n\n{sentence} Flares fell by 31% (95% CI 12-46).\n"
+    assert extract_draft(text).condition == condition
+
+
+def test_the_words_after_an_arms_share_are_no_population() -> None:
+    text = ("PELTA-3: fictional\n\nFlares occurred in 8.1% of patients with peltamab and 9.9% "
+            "with placebo (HR 0.81, 95% CI 0.66-0.99). PELTA-3 enrolled 600 adults with "
+            "chronic gout.\n")
+    draft = extract_draft(text)
+    assert (draft.population, draft.condition) == ("adults with chronic gout", "chronic gout")
