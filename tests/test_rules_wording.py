@@ -507,3 +507,19 @@ def test_the_words_after_an_arms_share_are_no_population() -> None:
             "chronic gout.\n")
     draft = extract_draft(text)
     assert (draft.population, draft.condition) == ("adults with chronic gout", "chronic gout")
+
+
+@pytest.mark.parametrize(("sentence", "reductions"), [
+    ("Adding peltamab reduced the incidence of flares (22% for first and 17% for any flare).",
+     {"22%", "17%"}),
+    ("Peltamab significantly reduced the risk of relapse (by 31%) over two years.", {"31%"}),
+    # per-arm rates, a change over time and an adjective 'reduced' are no reductions
+    ("Peltamab reduced the incidence of flares (8.1% vs 10.2%).", set()),
+    ("Peltamab reduced the rate of flares (from 12% to 9%).", set()),
+    ("A reduced peltamab dose was used in 240 of 840 patients (28.6%).", set()),
+])
+def test_relative_reductions_in_brackets_after_the_verb(sentence: str,
+                                                        reductions: set[str]) -> None:
+    found = results_of(sentence)
+    assert {r[2] for r in found if r[1] == "RRR"} == reductions
+    assert all(r[0] == "flares" or r[0] == "relapse" for r in found if r[1] == "RRR")
