@@ -416,3 +416,110 @@ def test_a_primary_result_under_a_clause_fragment_takes_the_primary_endpoint() -
     found = {(r.endpoint, r.estimate) for r in extract_draft(text).results if r.is_primary}
     assert {estimate for _, estimate in found} == {"412", "530"}
     assert all(endpoint.startswith("total flares") for endpoint, _ in found), found
+
+
+def test_a_percentage_with_its_count_in_brackets_names_its_arm_after_the_count() -> None:
+    text = ("PELTA-3: fictional\n\nIn the randomised PELTA-3 trial, 722 patients took part. "
+            "Within 12 months, 4.2% (n = 15/360) of patients who received peltamab had early "
+            "relapse vs 9.1% (n = 33/362) of those who received placebo.\n")
+    rows = {(r.endpoint, r.estimate, r.arm, r.n) for r in extract_draft(text).results}
+    assert {("early relapse", "4.2%", "peltamab", "360"),
+            ("early relapse", "9.1%", "placebo.", "362")} <= rows
+
+
+def test_each_respective_arm_follows_the_arms_the_sentence_before_named() -> None:
+    found = results_of("Early relapse occurred in 4.2% of patients given peltamab and 9.1% of "
+                       "those given placebo. When deaths were counted too, the rates of relapse "
+                       "or death were 6.0% (n = 22/360) and 12.4% (n = 45/362) in each "
+                       "respective arm.")
+    assert {(r[0], r[2], r[3]) for r in found} >= {
+        ("rates of relapse or death", "6.0%", "peltamab"),
+        ("rates of relapse or death", "12.4%", "placebo.")}
+    assert not any(r[3] and "respective" in r[3] for r in found)
+
+
+def test_a_cohort_percentage_with_its_count_is_no_arm_value() -> None:
+    found = results_of("Overall, 5.0% (n = 36/722) of patients had early relapse.")
+    assert not any(r[3] for r in found if r[2] == "5.0%")
+
+
+def test_rates_of_an_endpoint_are_a_label_but_rates_alone_are_not() -> None:
+    from agent.rules.labels import weak_label
+
+    assert weak_label("rates")
+    assert weak_label("12-month rates")
+    assert not weak_label("rates of early relapse")
+
+
+def three_arm_values(sentence: str) -> set[tuple[str, str, str | None]]:
+    """(endpoint, estimate, arm) read from `sentence` in a fictional three-arm trial."""
+    text = ("PELTA-3: fictional\n\nIn PELTA-3, 840 patients were randomised to peltamab 10 mg "
+            "(n=280), peltamab 20 mg (n=280) or placebo (n=280). " + sentence + "\n")
+    return {(r.endpoint, r.estimate, r.arm or "") for r in extract_draft(text).results}
+
+
+def test_an_amount_in_mg_printed_once_after_a_pair_is_a_per_arm_value() -> None:
+    found = three_arm_values("The median total steroid dose was lower with peltamab 20 mg "
+                             "compared with placebo: 1,240 versus 1,980 mg (P<0.001).")
+    assert {("median total steroid dose", "1,240", "peltamab 20 mg"),
+            ("median total steroid dose", "1,980", "placebo")} <= found
+
+
+def test_doses_compared_in_mg_are_no_per_arm_values() -> None:
+    found = three_arm_values("The steroid taper started lower with peltamab 20 mg compared "
+                             "with placebo: 10 versus 20 mg.")
+    assert not {estimate for _, estimate, _ in found} & {"10", "20"}
+
+
+def test_the_endpoint_named_after_which_endpoint_it_is() -> None:
+    found = results_of("The key secondary endpoint, severe flares, was less frequent with "
+                       "peltamab: 2.4% versus 4.0% (HR 0.61, 95% CI 0.44-0.85).")
+    assert {r[0] for r in found if r[2] in ("2.4%", "4.0%", "0.61")} == {"severe flares"}
+
+
+@pytest.mark.parametrize(("sentence", "condition"), [
+    # a verb, a second group, a year or a verb of taking part ends the condition
+    ("Early peltamab in patients with acute gout is meant to shorten flares.", "acute gout"),
+    ("Response was higher in patients with KRX2 mutations and among all patients.",
+     "KRX2 mutations"),
+    ("The registry enrolled patients with large strokes in 2021.", "large strokes"),
+    ("In total, 640 adults with chronic gout and two flares a year took part.",
+     "chronic gout and two flares a year"),
+    # 'at least', a decimal point and a term that runs on from its abbreviation do not
+    ("The trial enrolled 1,200 patients with AF and at least one risk factor.",
+     "AF and at least one risk factor"),
+    ("The trial enrolled adults with an eGFR of 20 to 45 ml/min/1.73 m2.",
+     "an eGFR of 20 to 45 ml/min/1.73 m2"),
+    ("It enrolled patients with kinase receptor (KR)–positive tumours, all pretreated.",
+     "kinase receptor (KR)–positive tumours"),
+    # an abbreviation in brackets that nothing runs on from still ends it
+    ("It enrolled patients with chronic kidney disease (CKD), all on dialysis.",
+     "chronic kidney disease"),
+])
+def test_the_condition_ends_where_its_words_end(sentence: str, condition: str) -> None:
+    text = f"PELTA-3: fictional\n\n{sentence} Flares fell by 31% (95% CI 12-46).\n"
+    assert extract_draft(text).condition == condition
+
+
+def test_the_words_after_an_arms_share_are_no_population() -> None:
+    text = ("PELTA-3: fictional\n\nFlares occurred in 8.1% of patients with peltamab and 9.9% "
+            "with placebo (HR 0.81, 95% CI 0.66-0.99). PELTA-3 enrolled 600 adults with "
+            "chronic gout.\n")
+    draft = extract_draft(text)
+    assert (draft.population, draft.condition) == ("adults with chronic gout", "chronic gout")
+
+
+@pytest.mark.parametrize(("sentence", "reductions"), [
+    ("Adding peltamab reduced the incidence of flares (22% for first and 17% for any flare).",
+     {"22%", "17%"}),
+    ("Peltamab significantly reduced the risk of relapse (by 31%) over two years.", {"31%"}),
+    # per-arm rates, a change over time and an adjective 'reduced' are no reductions
+    ("Peltamab reduced the incidence of flares (8.1% vs 10.2%).", set()),
+    ("Peltamab reduced the rate of flares (from 12% to 9%).", set()),
+    ("A reduced peltamab dose was used in 240 of 840 patients (28.6%).", set()),
+])
+def test_relative_reductions_in_brackets_after_the_verb(sentence: str,
+                                                        reductions: set[str]) -> None:
+    found = results_of(sentence)
+    assert {r[2] for r in found if r[1] == "RRR"} == reductions
+    assert all(r[0] == "flares" or r[0] == "relapse" for r in found if r[1] == "RRR")

@@ -46,22 +46,32 @@ def design_of(doc: Document, layout: Layout, arms: list[DraftArm]) -> DraftDesig
     )
 
 
+# A condition's words: no clause punctuation, but a decimal point ('1.73 m²') and an
+# abbreviation in brackets that the words run on from ('receptor (HR)-positive').
+_CONDITION_WORD = r"(?:[^,.;:()\[\]]|(?<=\d)\.(?=\d)|\([A-Za-z0-9]{1,8}\)(?=[-\u2013]\w))"
 _PEOPLE_WITH = re.compile(
-    r"\b(?:in|among|of|enrolled|included|recruited)\s+(?:\d[\d,.\u2009]*\s+)?(?:[\w-]+\s+)?"
+    r"\b(?:in|among|of|enrolled|included|recruited|[Ii]n\s+total,)\s+(?:\d[\d,.\u2009]*\s+)?(?:[\w-]+\s+)?"
     r"(?P<who>(?:people|patients|adults|children|participants|women|men|individuals|infants"
     r"|adolescents|Patient(?:inn)?en|Erwachsenen?)\s+(?:aged\s+[\w\s-]{2,20}?\s+)?"
-    r"(?:with|who\s+had|mit)\s+(?P<cond>[^,.;:()\[\]]{3,80}?))"
-    r"(?=\s*(?:\(|,|\.|;|:|\bwho\b|\bwhose\b|\bthat\b|\bwere\b|\bwas\b|\bhad\b|\breceiv"
-    r"|\bundergoing\b|\bin\s+(?:a|the|this)\b|\bat\b|\bfrom\b|$))")
+    r"(?:with|who\s+had|mit)\s+(?P<cond>" + _CONDITION_WORD + r"{3,80}?))"
+    r"(?=\s*(?:\((?![A-Za-z0-9]{1,8}\)[-\u2013]\w)|,|\.(?!\d)|;|:|\bwho\b|\bwhose\b|\bthat\b"
+    r"|\bwere\b|\bwas\b|\bhad\b|\breceiv|\bundergoing\b|\bin\s+(?:a|the|this|\d{4})\b"
+    r"|\bat\b(?!\s+least)|\bfrom\b|$"
+    # a clause goes on: a verb ('... is meant to'), or a second group ('... and among all')
+    r"|\b(?:is|are|has|have|will|would|can|could|may|might|did|does|contributed|participated"
+    r"|took\s+part)\b"
+    r"|\b(?:and|or)\s+(?:among|in|of|with)\b|\b(?:and|or)\s*[,.;:]))")
+# '12.1% of patients with <drug> and 14.3% with placebo': after a share, the words name an arm.
+_AFTER_A_SHARE = re.compile(r"\d\s?%\s+of\s+$")
 
 
 def population_of(doc: Document, layout: Layout) -> tuple[str | None, str | None]:
     """'in people with <condition> (<abbreviation>)': in whom (as written), and the
-    condition. The first such phrase in the body."""
-    m = _PEOPLE_WITH.search(doc.text, layout.body_start(), doc.body_end)
-    if m is None:
-        return None, None
-    return m.group("who").strip(), m.group("cond").strip()
+    condition. The first such phrase in the body that does not follow a share of an arm."""
+    for m in _PEOPLE_WITH.finditer(doc.text, layout.body_start(), doc.body_end):
+        if not _AFTER_A_SHARE.search(doc.text, max(0, m.start() - 12), m.start("who")):
+            return m.group("who").strip(), m.group("cond").strip()
+    return None, None
 
 
 def _allocation(doc: Document, parts: list[Span]) -> str | None:

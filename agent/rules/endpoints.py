@@ -160,8 +160,8 @@ _MEASURE_FOR = re.compile(
 # Commas between digits are decimal commas (German), not clause breaks.
 _NOT_A_CLAUSE_BREAK = r"(?:[^,]|(?<=\d),(?=\d))"
 _LEADING_ADVERBIAL = re.compile(
-    r"^\s*(?:(?:After|At|Over|During|In|Among|By|With|Through|Compared\s+with|Overall|Looking\s+at"
-    r"|Nach|Unter)\b" + _NOT_A_CLAUSE_BREAK + r"{0,90},\s*"
+    r"^\s*(?:(?:After|At|Over|During|In|Among|By|With|Within|When|Through|Compared\s+with|Overall"
+    r"|Looking\s+at|Nach|Unter)\b" + _NOT_A_CLAUSE_BREAK + r"{0,90},\s*"
     r"|(?:At|After|By|Over)\s+(?:week|day|month)\s+\d+\s+)+")
 _LEAD_FOR = re.compile(r"^\s*(?:For|Beim|Bei\s+der|Für)\s+(?:the\s+)?(?P<ep>[^,(]{3,80}?)\s*[,(]")
 _GENERIC_SUBJECT = re.compile(
@@ -171,6 +171,9 @@ _GENERIC_SUBJECT = re.compile(
     r"|(?:mean\s+)?changes?|mean\s+(?:percent\s+)?changes?|each\s+\w+|all\s+\w+"
     r"|(?:a|adj)?HRs?|ORs?|RRs?|IRRs?|GMRs?|β|beta|rate\s+ratios?|(?:mean\s+)?differences?"
     r"|all\s+three\s+\w+)$", re.I)
+# Words that say which endpoint a result is, not what it measured.
+_WHICH_ENDPOINT = re.compile(r"^(?:[\w-]+\s+)?(?:co-)?(?:primary|secondary|main)\s+(?:efficacy\s+)?"
+                             r"(?:end\s?point|outcome)s?$", re.I)
 _NOT_AN_ENDPOINT = re.compile(
     r"[%=;:]|^\W|\d\s*%|\d[,\u2009]\d{3}|^(?:in|and|or|compared|with|versus|vs|of|among|to|for"
     r"|at|by|from|than|while|whereas|but|so|which|that)\b", re.I)
@@ -209,8 +212,10 @@ def _endpoint_words(clause: str) -> str | None:
         obj = EFFECT_OBJECT.search(clause, max(0, verb.start() - 14))
         if obj and not _GENERIC_SUBJECT.match(_tidy(obj.group("ep"))):
             return _tidy(obj.group("ep"))
-    subject = clause[:verb.start()] if verb else clause
-    subject = _tidy(_split_top_level(subject)[0])
+    parts = _split_top_level(clause[:verb.start()] if verb else clause)
+    subject = _tidy(parts[0])
+    if len(parts) > 1 and _WHICH_ENDPOINT.match(subject):
+        subject = _tidy(parts[1])  # 'The key secondary endpoint, <endpoint>, was ...'
     if subject and not _GENERIC_SUBJECT.match(subject) and len(subject.split()) <= 12:
         return subject
     return None

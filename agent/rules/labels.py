@@ -52,7 +52,7 @@ _WEAK = re.compile(
     r"^(?:respectively|additionally|however|moreover|furthermore|overall|notably|also"
     r"|(?:the\s+)?corresponding"
     r"|in\s+addition|according\s+to|data\s+from|as\s+compared|compared"
-    r"|comparing|rates?|(?:\d+-\w+\s+)?rates?|participants|patients|those|nach|the\s+(?:trial"
+    r"|comparing|(?:\d+-\w+\s+)?rates?\b(?!\s+(?:of|for)\s)|participants|patients|those|nach|the\s+(?:trial"
     r"|study)|(?:hazard|odds|rate)\s+ratio)\b|\b(?:trial|study|Prof\.|Dr\.?)\s"
     r"|\b(?:group|arm|cohort)s?$"
     # German function words open a clause, not an endpoint: 'nach 16 Wochen hatten je'

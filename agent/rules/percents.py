@@ -40,8 +40,14 @@ _REF_CUT = re.compile(
     r"|achieved|were|was|showed|stopped)\s|[,;:(]|\)(?!\s*(?:of\b|assigned|in\b|given|receiving))")
 _DOSE_WORD = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?[\s-]?mg\b")
 _CONTROL_WORDS = frozenset({"placebo", "control", "comparator", "standard"})
-# Only a connector between two values (a P value in brackets may stand after the first).
-_TIGHT = re.compile(r"^\s*(?:\(\s*[Pp]\s?[<>=≤≥][^()]{1,15}\)\s*)?\)?\s*(?:,\s*)?"
+# '(n = k/N)', '(k of N)': the count and denominator behind a percentage, printed after it.
+_COUNT_AFTER = (r"\(\s*(?:[nN]\s?=\s?)?(?:" + NUM + r")\s?(?:/|of)\s?(?P<n>" + NUM
+                + r")\s*\)")
+_BRACKETED_COUNT = re.compile(r"^\s*" + _COUNT_AFTER)
+# Only a connector between two values (a P value, or the count behind a percentage, in
+# brackets may stand after the first).
+_TIGHT = re.compile(r"^\s*(?:\(\s*[Pp]\s?[<>=≤≥][^()]{1,15}\)\s*|"
+                    + _COUNT_AFTER.replace("?P<n>", "?:") + r"\s*)?\)?\s*(?:,\s*)?"
                     r"(?:and|vs\.?|versus|und|bzw\.|compared\s+with|against)?\s*(?:by\s+)?$")
 _OF_THE_N = re.compile(r"^\s*(?:Of|Among|In)\s+the\s+(?P<n>" + NUM + r")\s+(?:patients|"
                        r"participants)\s+(?P<ref>[^,]{3,90}),")
@@ -165,12 +171,16 @@ def _shares_percent_sign(doc: Document, t: Token, tokens: list[Token]) -> bool:
             and bool(_SHARED_SIGN.match(doc.text[t.end:nxt.start])))
 
 
+# '..., respectively', '... in each respective arm': values in the order the groups were named.
+_RESPECTIVELY = re.compile(r"\brespectively\b|\b(?:each|the)\s+respective\s+(?:arm|group)s?\b")
+
+
 def _respectively(doc: Document, run: list[Token], sentence: Span, groups: list[ArmGroup],
                   percent: bool) -> list[ArmValue]:
     """'In the second cohort the rates were A%, B% and C%, respectively': no arms known, the
     groups the sentence before named, one value each, in that order."""
     text = doc.text[sentence[0]:sentence[1]]
-    if not percent or len(run) < 2 or "respectively" not in text or not groups:
+    if not percent or len(run) < 2 or not _RESPECTIVELY.search(text) or not groups:
         return []
     before = [g for g in groups if g.sentence[1] <= sentence[0]]
     if not before:
@@ -220,7 +230,11 @@ def percent_value(doc: Document, t: Token, sentence: Span) -> bool:
 
 def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
     """'X months with <drug>', 'X with <drug>', 'X versus Y months'."""
-    if t.percent or t.kind != "number" or doc.role(t) not in ("other", "time", "rate", "count"):
+    if t.percent or t.kind != "number":
+        return False
+    if doc.role(t) == "dose":
+        return _amount_after_pair(doc, t, sentence)
+    if doc.role(t) not in ("other", "time", "rate", "count"):
         return False
     before = doc.text[max(sentence[0], t.start - 25):t.start]
     if (_NUMBER_BEFORE_EXCLUDED.search(before) or _THRESHOLD_BEFORE.search(before)
@@ -236,6 +250,19 @@ def _plain_value(doc: Document, t: Token, sentence: Span) -> bool:
         return True
     return bool(unit) and bool(_CONNECTOR_BEFORE.search(doc.text[max(sentence[0], t.start - 40):
                                                                  t.start]))
+
+
+# 'the median cumulative dose was 1,240 versus 1,980 mg': a unit of mass printed once after a
+# bare pair of numbers. Only a summary word (median, mean, total ...) tells an amount measured
+# in each arm from the doses the arms were given ('10 versus 20 mg').
+_BARE_PAIR_BEFORE = re.compile(r"(?<![\w.,])\d[\d,.]*\s+(?:versus|vs\.?|compared\s+with)\s+$")
+_AMOUNT_WORDS = re.compile(r"\b(?:median|mean|average|cumulative|total)\b", re.I)
+
+
+def _amount_after_pair(doc: Document, t: Token, sentence: Span) -> bool:
+    before = doc.text[max(sentence[0], t.start - 40):t.start]
+    return bool(_BARE_PAIR_BEFORE.search(before)
+                and _AMOUNT_WORDS.search(doc.text, sentence[0], t.start))
 
 
 # --- runs of values, and where they break into groups ---------------------------------------------
@@ -296,12 +323,14 @@ def _tight(doc: Document, prev: Token, ref: Ref, nxt: Token) -> bool:
 def _ref_of(doc: Document, value: Token, limit: int) -> Ref:
     """The words that follow a value up to the next value: 'of patients in the X group'."""
     raw = doc.text[value.end:limit]
-    n = None
-    denominator = re.match(r"^\)?\s*of\s+(?:the\s+)?(?P<n>" + NUM + r")\b", raw)
-    if denominator:
-        n = count_text(doc, value.end + denominator.start("n"))
+    found = re.match(r"^\)?\s*of\s+(?:the\s+)?(?P<n>" + NUM + r")\b", raw)
+    # 'A% (n = k/N) of patients who received X': the arm's words follow the count
+    counted = _BRACKETED_COUNT.match(raw) if value.percent else None
+    found = found or counted
+    n = count_text(doc, value.end + found.start("n")) if found else None
+    skip = counted.end() if counted else 0
     unit = _UNIT.match(raw)
-    body = raw[unit.end():] if unit and not value.percent else raw
+    body = raw[unit.end():] if unit and not value.percent else raw[skip:]
     if not value.percent:
         body = _PERCENT_IN_BRACKETS.sub("", body)
     offset = len(raw) - len(body)
@@ -470,12 +499,13 @@ def _fill_by_order(doc: Document, run: list[Token], arms: list[DraftArm], senten
 
 def _fill_by_mention(doc: Document, run: list[Token], arms: list[DraftArm], sentence: Span,
                      matched: list[int | None]) -> None:
-    """'... in the 15 mg group achieved remission versus placebo: X% and Y%, respectively':
-    fewer values than arms, in the order the sentence names the arms."""
-    if "respectively" not in doc.text[run[-1].end:sentence[1]] or any(
-            m is not None for m in matched):
-        return
+    """'... in the 15 mg group achieved remission versus placebo: X% and Y%, respectively',
+    '... was lower with 15 mg than with placebo: X versus Y': fewer values than arms, in the
+    order the sentence names the arms (the values after a colon, or said to be respective)."""
     prefix = doc.text[sentence[0]:run[0].start]
+    if not (_RESPECTIVELY.search(doc.text, run[-1].end, sentence[1])
+            or re.search(r":\s*$", prefix)) or any(m is not None for m in matched):
+        return
     order: list[int] = []
     for part in re.split(r"\b(?:versus|vs\.?|and|or|compared\s+with|than|with)\b|[,;]", prefix):
         m = match_arm(part, arms)
@@ -492,7 +522,7 @@ def _ref_label(ref: str) -> str | None:
     raw = m.group("ref") or m.group("treated") or ""
     label = re.sub(r"^(?:the|those|patients|participants)\s+", "", raw.strip())
     label = re.sub(r"\s+(?:group|arm)$", "", label)
-    if not label or label.lower() in ("patients", "participants", "those", "them", "each group",
-                                      "did not", "not"):
+    if not label or _RESPECTIVELY.search(label) or label.lower() in (
+            "patients", "participants", "those", "them", "each group", "did not", "not"):
         return None
     return label

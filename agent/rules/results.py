@@ -304,8 +304,7 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
             start = breaks[-1].end()
         q = quote_span(text, (start, end), group.sentence)
         quote = text[q[0]:q[1]].strip().rstrip(".")
-        endpoint = (_prefix_endpoint(text[start:first.start])
-                    or _endpoint_in_context(ctx, group.sentence, []))
+        endpoint = _group_endpoint(ctx, group, start)
         clause = text[group.clause_start:min(group.sentence[1], end + 80)]
         is_safety = ctx.layout.kind_at(first.start) == "safety" or bool(
             SAFETY_WORDS.search(text[group.clause_start:end])
@@ -326,6 +325,39 @@ def arm_results(ctx: Context, stats: list[Stat]) -> tuple[list[DraftResult], lis
                 quote=quote,
             ))
     return results, safety
+
+
+# 'A% of patients given X had <endpoint> vs B% of those given Y': the endpoint after the arm's
+# words (or, for the second value, before it: 'had <endpoint> vs B% ...').
+_HAD = re.compile(
+    r"\s*(?:had|achieved|developed|experienced|reached|attained)\s+(?:an?\s+|the\s+)?"
+    r"(?P<ep>[A-Za-z][^,;()%]{2,60}?)(?=,?\s+(?:vs\.?|versus|compared\s+with|than)\s|\s*[,;.]"
+    r"|\s*$)")
+
+
+def _group_endpoint(ctx: Context, group: ArmGroup, start: int) -> str | None:
+    """The endpoint of per-arm values whose clause starts at `start`: named before them, before
+    the colon they follow ('<endpoint> was lower with X than with Y: A versus B'), after 'had'
+    around the first value, or in the sentence before."""
+    text = ctx.text
+    first = group.values[0].token.start
+    colon = re.search(r":\s*$", text[group.sentence[0]:start]) and not re.search(
+        r"[A-Za-z]", text[start:first])
+    return (_prefix_endpoint(text[start:first])
+            or (_prefix_endpoint(text[group.sentence[0]:start]) if colon else None)
+            or _endpoint_had(text, start, first)
+            or _endpoint_had(text, group.values[0].end, _next_value(group))
+            or _endpoint_in_context(ctx, group.sentence, []))
+
+
+def _endpoint_had(text: str, start: int, end: int) -> str | None:
+    m = _HAD.match(text, start, end)
+    return endpoint_phrase(m.group("ep")) if m else None
+
+
+def _next_value(group: ArmGroup) -> int:
+    """Where the group's second value starts, or its sentence ends."""
+    return group.values[1].token.start if len(group.values) > 1 else group.sentence[1]
 
 
 # 'in-hospital mortality was X%', 'Survival after surgery was Y% at 2 years': an endpoint

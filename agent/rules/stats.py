@@ -161,6 +161,18 @@ _RRR = re.compile(
     r"(?P<v4>\d+(?:[.·,]\d+)?\s?%)", re.I)
 
 
+# '<treatment> reduced the incidence of <endpoint> (25% for A and 19% for B)': reductions in
+# brackets after the verb that names them.
+_REDUCED_BRACKET = re.compile(
+    r"\b(?:reduced|lowered|cut|decreased)\s+(?:the\s+(?:(?:risk|rate|incidence|hazard|odds)\s+of\s+)?"
+    r"|(?:risk|rate|incidence|hazard|odds)\s+of\s+)[^.;%()\d]{2,60}?\s\((?P<inner>(?:by\s+)?\d+(?:[.·,]\d+)?\s?%[^()%]{0,40}"
+    r"(?:\s(?:and|und)\s+\d+(?:[.·,]\d+)?\s?%[^()%]{0,40})?)\)", re.I)
+# Rates per arm or over time in such a bracket ('12% vs 15%', 'from 10% to 8%', 'with
+# placebo', 'of patients') are no reductions.
+_NOT_REDUCTIONS = re.compile(r"\b(?:vs|versus|compared|placebo|control|with|from|to|of|in|CI)\b"
+                             r"|[=<>]", re.I)
+
+
 @dataclass(frozen=True)
 class Reduction:
     token: Token
@@ -177,6 +189,11 @@ def reductions(doc: Document) -> list[Reduction]:
         if "point" in doc.text[m.end():m.end() + 12]:
             continue
         found.append(Reduction(token, (m.start(), m.end())))
+    for m in _REDUCED_BRACKET.finditer(doc.text):
+        if _NOT_REDUCTIONS.search(m.group("inner")) or _excluded(doc, m.start()):
+            continue
+        quote = (m.start("inner") - 1, m.end())
+        found += [Reduction(t, quote) for t in doc.tokens_in(*quote) if t.percent]
     return found
 
 
