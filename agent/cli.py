@@ -273,6 +273,54 @@ def version_command() -> None:
     typer.echo(__version__)
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. Beyond loopback it needs --token or --proxy-user-header."
+    )] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    db: DbOpt = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="TRIALBRIEF_TOKEN", show_default=False,
+        help="Shared access token (16+ characters); prefer the environment variable, which "
+             "other users cannot see in the process list.")] = None,
+    proxy_user_header: Annotated[str | None, typer.Option(
+        help="A header a trusted reverse proxy sets to the signed-in user (X-Forwarded-User); "
+             "the proxy must strip it from client requests.")] = None,
+) -> None:
+    """Serve the review app: the queue, the editor, approvals and exports."""
+    from agent.web import serve  # the web stack loads for this command only
+
+    with Store.open(db) as store:
+        serve(store, host=host, port=port, token=token, proxy_user_header=proxy_user_header)
+
+
+@app.command("export")
+def export_command(
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+    run: Annotated[int | None, typer.Option(
+        "--run", help="One run (default: every approved run).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Export approved runs with their provenance: Markdown, HTML or JSON."""
+    from agent.render.export import approved, render_export
+
+    fmt = _format(fmt, out)
+    _check_writable(out)
+    with Store.open(db) as store:
+        items = approved(store, run)
+    if run is not None and not items:
+        raise InputError(f"run {run} is not approved: only approved runs are exported",
+                         hint="approve it in the review app (trialbrief serve)")
+    text = render_export(items, _suffix(fmt))
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+        err.print(f"wrote {escape(str(out))}: {len(items)} approved run(s)")
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 def _settings(backend: BackendChoice | None, model: str | None, model_path: Path | None,
