@@ -32,8 +32,9 @@ from agent.errors import InputError, TrialbriefError, redact
 from agent.fetch import FetchSettings, fetch
 from agent.files import write_atomic
 from agent.newsroom.digest import Digested, digest_into
+from agent.newsroom.openai_batch import digest_batched
 from agent.newsroom.outdir import merge_index, output_name
-from agent.newsroom.runner import run_jobs
+from agent.newsroom.runner import Tally, run_jobs
 from agent.newsroom.watch import Digesting, Pass, watch, work_forever
 from agent.output import Output, Summary
 from agent.pipeline import check_record, digest
@@ -160,6 +161,11 @@ def batch_command(
     jobs: JobsOpt = 1,
     force: ForceOpt = False,
     congress: CongressOpt = None,
+    openai_batch: Annotated[bool, typer.Option(
+        "--openai-batch", help="Send the model requests through the OpenAI Batch API (half "
+                               "the price; answers within 24 h; the command waits).")] = False,
+    batch_poll: Annotated[str, typer.Option(
+        help="With --openai-batch: how often to ask whether the batch is done.")] = "60s",
 ) -> None:
     """Digest many articles into the store; a failed article never stops the others. A text
     already digested with the same backend, model and prompts is not run again (--force does).
@@ -174,9 +180,16 @@ def batch_command(
         rows.append(_batch_row(result, fmt, out_dir))
 
     with _opened(settings) as chosen, Store.open(db) as store:
-        _, tally = run_jobs(items, lambda source: digest_into(
-            store, source, settings, chosen, congress=congress, force=force),
-            jobs=jobs, console=err, on_result=keep)
+        if openai_batch:
+            tally = Tally()
+            for result in digest_batched(store, items, settings, chosen, congress=congress,
+                                         force=force, jobs=jobs, poll=_duration(batch_poll),
+                                         on_result=keep):
+                tally.add(result)
+        else:
+            _, tally = run_jobs(items, lambda source: digest_into(
+                store, source, settings, chosen, congress=congress, force=force),
+                jobs=jobs, console=err, on_result=keep)
     if out_dir is not None:
         merge_index(out_dir, rows)
     _batch_table(rows)

@@ -15,12 +15,16 @@ recorded that way (see README, "Re-asks").
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import json
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
@@ -28,6 +32,7 @@ import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
@@ -180,6 +185,37 @@ class LLM:
             raise call.with_usage(exc) from None
         return value, list(call.usage)
 
+    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0,
+                     max_wait: float = 24 * 3600.0) -> dict[str, dict[str, Any]]:
+        """Send `requests` (key -> chat-completions body) through the Batch API and wait for
+        the answers: key -> chat completion, or {'error': ...} for a request it failed."""
+        lines = "\n".join(json.dumps({"custom_id": key, "method": "POST",
+                                      "url": "/v1/chat/completions", "body": body})
+                          for key, body in requests.items())
+        try:
+            uploaded = self._client.files.create(
+                file=("trialbrief-batch.jsonl", lines.encode("utf-8")), purpose="batch")
+            batch = self._client.batches.create(
+                input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                completion_window="24h", metadata={"client": "trialbrief"})
+            log.warning("submitted batch %s: %d requests", batch.id, len(requests))
+            waited = 0.0
+            while batch.status not in ("completed", "failed", "expired", "cancelled"):
+                if waited >= max_wait:
+                    raise BackendError(f"batch {batch.id} is still {batch.status} after "
+                                       f"{waited:.0f} s", hint="run again later with --force")
+                self._sleep(poll)
+                waited += poll
+                batch = self._client.batches.retrieve(batch.id)
+            answers = {key: {"error": f"batch {batch.id} {batch.status} without an answer"}
+                       for key in requests}
+            for file_id in (batch.error_file_id, batch.output_file_id):
+                if file_id:
+                    answers.update(_batch_answers(self._client.files.content(file_id).text))
+        except openai.OpenAIError as exc:
+            raise self._translate_api(exc) from exc
+        return answers
+
     def _check_context(self, messages: list[dict[str, str]]) -> None:
         window = self.settings.context_window
         if window is None:
@@ -235,6 +271,71 @@ class LLM:
 
 
 
+# -- the OpenAI Batch API -------------------------------------------------------------------
+#
+# A batch digest runs each article's pipeline in rounds. In a round, every model request that
+# has no answer yet is held back (Deferred) and collected; the round's requests go to the
+# Batch API together; the next round runs the pipelines again with those answers, so each
+# answer passes the same validation, re-asks and checks as a direct call, and a re-ask or the
+# summary step becomes a request of the next round.
+
+DEFERRED = "request deferred to the Batch API"
+
+
+class Deferred(BackendError):
+    """A model request held back for the next batch: not a failure."""
+
+
+@dataclass
+class BatchRound:
+    answers: dict[str, dict[str, Any]]
+    """Request key -> the chat completion the Batch API returned (or {'error': ...})."""
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Request key -> the body of a request this round held back."""
+
+
+_BATCH: ContextVar[BatchRound | None] = ContextVar("trialbrief_batch_round", default=None)
+
+
+@contextmanager
+def batch_round(batch: BatchRound) -> Iterator[BatchRound]:
+    """Model calls made inside answer from `batch` or are collected into it."""
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+    finally:
+        _BATCH.reset(token)
+
+
+def batch_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A chat-completions request body as the SDK would send it (extra_body merged in)."""
+    body = {k: v for k, v in kwargs.items() if k not in ("extra_body", "timeout", "extra_headers")}
+    body.update(kwargs.get("extra_body") or {})
+    plain: dict[str, Any] = json.loads(json.dumps(body, default=_jsonable))
+    return plain
+
+
+def request_key(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    raise TypeError(f"cannot send {type(value).__name__} in a batch request")
+
+
+class _InstructorNoise(logging.Filter):
+    """instructor logs every raised call at ERROR; a deferred request is not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return DEFERRED not in record.getMessage()
+
+
+for _name in ("instructor.v2.retry", "instructor"):
+    logging.getLogger(_name).addFilter(_InstructorNoise())
+
+
 class _Call:
     """One structured call: its transport attempts, re-asks, usage and rejections."""
 
@@ -266,6 +367,9 @@ class _Call:
         if len(kwargs.get("messages", ())) > self.asked:
             kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
                       "messages": _reask(kwargs["messages"][:self.asked], self.rejections)}
+        batch = _BATCH.get()
+        if batch is not None:
+            return self._from_batch(batch, kwargs)
         for attempt in retrying:
             with attempt:
                 self.llm.gate.wait(self.llm._sleep, self.held_until)
@@ -277,6 +381,25 @@ class _Call:
                 _raise_on_refusal(response)
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _from_batch(self, batch: BatchRound, kwargs: dict[str, Any]) -> Any:
+        """The answer the Batch API gave to this very request, or the request held back for
+        the next batch (Deferred)."""
+        body = batch_body(kwargs)
+        key = request_key(body)
+        answer = batch.answers.get(key)
+        if answer is None:
+            batch.requests[key] = body
+            raise Deferred(f"{self.step} {DEFERRED}")
+        if "error" in answer:
+            raise BackendError(f"the Batch API gave no answer for {self.step}: "
+                               f"{_first_line(str(answer['error']))}",
+                               hint="run the batch again, or without --openai-batch")
+        self.started = time.monotonic()
+        response = ChatCompletion.model_validate(answer)
+        self._record(response)
+        _raise_on_refusal(response)
+        return response
 
     def _past_deadline(self, state: RetryCallState) -> bool:
         """Stop retrying once the call's deadline has passed: transport retries, Retry-After
@@ -401,6 +524,21 @@ def _retry_after(exc: BaseException) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None  # 'Retry-After: soon': the normal backoff
     return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _batch_answers(jsonl: str) -> dict[str, dict[str, Any]]:
+    answers: dict[str, dict[str, Any]] = {}
+    for line in jsonl.splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        response = item.get("response") or {}
+        if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
+            answers[item["custom_id"]] = response["body"]
+        else:
+            answers[item["custom_id"]] = {"error": item.get("error") or response.get("body")
+                                          or "no answer"}
+    return answers
 
 
 def _raise_on_refusal(response: Any) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from agent.errors import UsageError
 from agent.schema import BackendInfo
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ class Backend:
 
     info: BackendInfo
     llm: LLM | None = None
+    batch_api = False
+    """Whether `submit_batch` can send held-back requests (the OpenAI Batch API)."""
 
     def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
         """The record draft of this backend: a model's, from the extract prompt."""
@@ -40,6 +43,11 @@ class Backend:
 
         return {name: f"{p.id}@{p.sha256[:12]}"
                 for name in ("extract", "summary") for p in [prompts.load(name)]}
+
+    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0
+                     ) -> dict[str, dict[str, Any]]:
+        """Send held-back model requests through the provider's Batch API (agent.llm)."""
+        raise UsageError(f"the {self.info.name} backend has no batch API")
 
     def _model(self) -> LLM:
         if self.llm is None:

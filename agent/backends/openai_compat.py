@@ -28,3 +28,10 @@ class OpenAIBackend(Backend):
         self.info = BackendInfo(name=name, model=model)
         self.llm = LLM(settings, base_url=settings.base_url, model=model, backend=name,
                        http_client=http_client, sleep=sleep)
+
+    batch_api = True
+
+    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0
+                     ) -> dict[str, dict[str, Any]]:
+        assert self.llm is not None
+        return self.llm.submit_batch(requests, poll=poll)

@@ -12,7 +12,7 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from agent.backends.base import Backend
 from agent.config import Settings
 from agent.errors import TrialbriefError
 from agent.fetch import FetchSettings, fetch
+from agent.llm import Deferred
 from agent.output import SCHEMA_VERSION, Output
 from agent.pipeline import digest_article
 from agent.schema import Article
@@ -76,28 +77,44 @@ def digest_into(store: Store, source: str, settings: Settings, backend: Backend,
                 http_client: httpx.Client | None = None) -> Digested:
     """Digest `source` into `store`. Never raises a TrialbriefError: a failure is returned (and,
     when the article was fetched, kept as a failed run with whatever was done)."""
-    started, clock = utcnow(), time.monotonic()
     try:
         article = fetch(source, settings=fetch_settings, client=http_client)
     except TrialbriefError as exc:
         return Digested(source, "failed", exc.exit_code, error=exc.one_line())
     key = cache_key(article, backend, settings)
-    if not force and (run_id := store.cached_run(key)) is not None:
-        view = store.view(run_id)
-        return Digested(source, view.output.status, view.output.exit_code, run_id,
-                        view.output, reused=True)
-    meta = RunMeta(cache_key=key, settings=settings_snapshot(settings), started_at=started,
+    reused = None if force else stored(store, source, key)
+    return reused or run_and_keep(store, source, article, key, settings, backend,
+                                  congress=congress)
+
+
+def stored(store: Store, source: str, key: str) -> Digested | None:
+    """The stored run with this key, as a result that made no model call."""
+    run_id = store.cached_run(key)
+    if run_id is None:
+        return None
+    view = store.view(run_id)
+    return Digested(source, view.output.status, view.output.exit_code, run_id, view.output,
+                    reused=True)
+
+
+def run_and_keep(store: Store, source: str, article: Article, key: str, settings: Settings,
+                 backend: Backend, *, congress: str | None = None) -> Digested:
+    """Run the pipeline on a fetched article and store the run (a failed one too, with what
+    was done). A request held back for the Batch API (Deferred) goes up to the caller."""
+    meta = RunMeta(cache_key=key, settings=settings_snapshot(settings), started_at=utcnow(),
                    seconds=0.0, congress=congress, worker=worker_name())
+    clock = time.monotonic()
     try:
         output = digest_article(article, settings, backend)
+    except Deferred:
+        raise
     except TrialbriefError as exc:
         partial = exc.partial if isinstance(exc.partial, Output) else None
-        run_id = (store.save_run(partial, _timed(meta, clock)) if partial is not None else None)
+        run_id = store.save_run(partial, _timed(meta, clock)) if partial is not None else None
         return Digested(source, "failed", exc.exit_code, run_id, partial, error=exc.one_line())
     run_id = store.save_run(output, _timed(meta, clock))
     return Digested(source, output.status, output.exit_code, run_id, output)
 
 
 def _timed(meta: RunMeta, clock: float) -> RunMeta:
-    return RunMeta(cache_key=meta.cache_key, settings=meta.settings, started_at=meta.started_at,
-                   seconds=time.monotonic() - clock, congress=meta.congress, worker=meta.worker)
+    return replace(meta, seconds=time.monotonic() - clock)
