@@ -302,10 +302,11 @@ def serve_command(
              "the proxy must strip it from client requests.")] = None,
 ) -> None:
     """Serve the review app: the queue, the editor, approvals and exports."""
-    from agent.web import serve  # the web stack loads for this command only
+    from agent.web import checked_auth, serve  # the web stack loads for this command only
 
+    auth = checked_auth(host, token, proxy_user_header)  # a refusal opens no database
     with Store.open(db) as store:
-        serve(store, host=host, port=port, token=token, proxy_user_header=proxy_user_header)
+        serve(store, auth, host=host, port=port)
 
 
 @app.command("export")

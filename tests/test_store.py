@@ -114,6 +114,9 @@ def test_force_runs_again_and_keeps_both_runs(store_url: str, tmp_path: Path,
         forced = digest_into(store, source, model_settings(), backend, force=True)
         assert not forced.reused and forced.run_id != first.run_id
         assert store.counts()["runs"] == 2 and store.counts()["sources"] == 1
+        # the queue shows the newest run of a text and backend; the older one stays kept
+        assert [e.run_id for e in store.queue()] == [forced.run_id]
+        assert store.view(first.run_id).output.record is not None
 
 
 def test_a_changed_text_or_another_backend_is_a_new_run(store_url: str, tmp_path: Path) -> None:

@@ -271,12 +271,15 @@ def test_serving_beyond_loopback_needs_auth(runs: ReviewStore,
     monkeypatch.setattr(web.uvicorn, "run", lambda *a, **k: started.append(k["host"]))
     for host in ("0.0.0.0", "192.168.1.10", "::", "reviews.example.org"):
         with pytest.raises(UsageError, match="without authentication"):
-            web.serve(runs.store, host=host)
+            web.checked_auth(host)
+        with pytest.raises(UsageError, match="without authentication"):
+            web.serve(runs.store, Auth(), host=host)
     assert started == []
-    web.serve(runs.store, host="0.0.0.0", token=TOKEN)
-    web.serve(runs.store, host="::", proxy_user_header="X-Forwarded-User")
-    web.serve(runs.store, host="127.0.0.1")
-    web.serve(runs.store, host="localhost")
+    web.serve(runs.store, web.checked_auth("0.0.0.0", token=TOKEN), host="0.0.0.0")
+    web.serve(runs.store, web.checked_auth("::", proxy_user_header="X-Forwarded-User"),
+              host="::")
+    web.serve(runs.store, web.checked_auth("127.0.0.1"), host="127.0.0.1")
+    web.serve(runs.store, web.checked_auth("localhost"), host="localhost")
     assert started == ["0.0.0.0", "::", "127.0.0.1", "localhost"]
     with pytest.raises(UsageError, match="too short"):
         Auth(token="short")
@@ -361,6 +364,7 @@ def test_the_serve_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run(monkeypatch, "serve", "--host", "0.0.0.0", "--db", db) == 2
     assert "without authentication" in capsys.readouterr().err
+    assert not (tmp_path / "cli.db").exists()  # refused before any database was opened
     monkeypatch.setenv("TRIALBRIEF_TOKEN", TOKEN)
     assert run(monkeypatch, "serve", "--host", "0.0.0.0", "--port", "9000", "--db", db) == 0
     assert served == [{"host": "0.0.0.0", "port": 9000, "log_level": "info",

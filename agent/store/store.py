@@ -273,8 +273,10 @@ class Store:
               sort: str = "newest") -> list[QueueEntry]:
         """Runs as an editor's queue: the newest run of each source text and backend."""
         with self.session() as s:
+            newest = (select(func.max(RunRow.id))
+                      .group_by(RunRow.source_id, RunRow.backend, RunRow.model))
             rows = s.execute(select(RunRow, SourceRow).join(SourceRow)
-                             .order_by(RunRow.id.desc())).all()
+                             .where(RunRow.id.in_(newest)).order_by(RunRow.id.desc())).all()
             entries = [_entry(s, run, source) for run, source in rows]
         entries = [e for e in entries
                    if (state is None or e.state == state)

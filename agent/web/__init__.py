@@ -13,14 +13,20 @@ from agent.store import Store
 from agent.web.app import create_app
 from agent.web.auth import TOKEN_ENV, Auth
 
-__all__ = ["TOKEN_ENV", "Auth", "create_app", "serve"]
+__all__ = ["TOKEN_ENV", "Auth", "checked_auth", "create_app", "serve"]
 
 
-def serve(store: Store, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
-          proxy_user_header: str | None = None) -> None:
-    """Serve the review app until interrupted. Refuses (UsageError) to listen beyond loopback
-    unless a token or a proxy user header is configured."""
+def checked_auth(host: str, token: str | None = None,
+                 proxy_user_header: str | None = None) -> Auth:
+    """The app's auth, refused (UsageError) beyond loopback unless a token or a proxy user
+    header is configured: before anything else is opened."""
     auth = Auth(token=token or None, proxy_user_header=proxy_user_header or None)
+    auth.check_bind(host)
+    return auth
+
+
+def serve(store: Store, auth: Auth, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve the review app until interrupted."""
     auth.check_bind(host)
     uvicorn.run(create_app(store, auth), host=host, port=port, log_level="info",
                 server_header=False)
