@@ -67,6 +67,8 @@ LanguageOpt = Annotated[str | None, typer.Option(
     "--language", help="The summary's language (en, de, fr; default en, or the config's).")]
 StyleOpt = Annotated[Path | None, typer.Option(
     "--house-style", help="A house-style TOML file for the summary (default: the shipped one).")]
+BackendOpt = Annotated[BackendChoice | None, typer.Option(help="Default: automatic.")]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name for the openai backend.")]
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="The store: a SQLAlchemy URL (sqlite:///path, postgresql+psycopg://...); "
                  "default TRIALBRIEF_DB, else ~/.local/share/trialbrief/trialbrief.db.")]
@@ -98,8 +100,8 @@ class _Redacting(logging.Filter):
 @app.command("digest")
 def digest_command(
     source: Annotated[str, typer.Argument(help="URL, .html/.htm/.txt/.md file, or - for stdin.")],
-    backend: Annotated[BackendChoice | None, typer.Option(help="Default: automatic.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for the openai backend.")] = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
     model_path: Annotated[Path | None, typer.Option(help="GGUF file for llamacpp.")] = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
@@ -152,8 +154,8 @@ def batch_command(
     sources: Annotated[list[str], typer.Argument(help="Articles, or a .list file of them.")],
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Also write one output per article here (and index.json).")] = None,
-    backend: Annotated[BackendChoice | None, typer.Option()] = None,
-    model: Annotated[str | None, typer.Option()] = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
@@ -206,8 +208,8 @@ def watch_command(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
     depth: Annotated[int, typer.Option(
         min=1, max=20, help="Index pages (or sitemaps) followed per source.")] = 3,
-    backend: Annotated[BackendChoice | None, typer.Option()] = None,
-    model: Annotated[str | None, typer.Option()] = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
     db: DbOpt = None,
@@ -236,8 +238,8 @@ def worker_command(
     jobs: JobsOpt = 1,
     poll: Annotated[str, typer.Option(help="Wait between looks at an empty queue.")] = "30s",
     once: Annotated[bool, typer.Option("--once", help="Work until the queue is empty.")] = False,
-    backend: Annotated[BackendChoice | None, typer.Option()] = None,
-    model: Annotated[str | None, typer.Option()] = None,
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
     language: LanguageOpt = None,
     house_style: StyleOpt = None,
     force: ForceOpt = False,
