@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-import textstat
-
 from agent import prompts
 from agent.backends.base import Backend
 from agent.document import analyse
@@ -31,6 +29,7 @@ from agent.summary_check import (
     check_summary,
     described_numbers,
     known_numbers,
+    reading_grade,
 )
 from agent.summary_draft import SummaryDraft
 from agent.summary_facts import Comparison, SummaryFacts, build_facts
@@ -138,7 +137,7 @@ def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:
     text = "\n\n".join(p for p in paragraphs if p)
     body = "\n\n".join(p for p in paragraphs[1:] if p)
     return Summary(headline=draft.headline.strip(), standfirst=standfirst or None, text=text,
-                   reading_grade=round(float(textstat.flesch_kincaid_grade(body)), 1)
+                   reading_grade=round(reading_grade(body), 1)
                    if body else None,
                    words=len(text.split()), peer_review_caveat=caveat is not None)
 
@@ -153,7 +152,7 @@ def edited(text: str, previous: Summary | None = None) -> Summary:
     return Summary(headline=paragraphs[0] if paragraphs else "",
                    standfirst=paragraphs[1] if len(paragraphs) > 1 else None,
                    text="\n\n".join(paragraphs),
-                   reading_grade=round(float(textstat.flesch_kincaid_grade(body)), 1)
+                   reading_grade=round(reading_grade(body), 1)
                    if body else None,
                    words=len(text.split()), peer_review_caveat=bool(caveat),
                    notes=["edited by an editor"])

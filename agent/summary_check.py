@@ -14,6 +14,7 @@ and keep to the house style (warnings).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -103,6 +104,16 @@ class Known:
     direction: Direction | None = None
     """For an estimate: which way it says the endpoint moved ('30% lower' is a decrease)."""
 
+
+_TEXTSTAT = threading.Lock()
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade. textstat loads its dictionary (~0.5 s) into an unlocked cache at
+    first use, so worker threads that start together each load it (8 threads: ~7 s); its
+    calls hold the GIL anyway, so the lock costs nothing."""
+    with _TEXTSTAT:
+        return float(textstat.flesch_kincaid_grade(text))
 
 def known_numbers(record: TrialRecord, report: Report) -> list[Known]:
     grounded = report.grounded_fields()
@@ -589,7 +600,7 @@ def style_checks(summary: SummaryInput, record: TrialRecord) -> Iterator[Check]:
         yield _text_check("summary_length", f"has {words} words; the house style asks for "
                                             f"{style.min_words}-{style.max_words}")
     body = summary.text.split("\n\n", 1)[-1]
-    grade = float(textstat.flesch_kincaid_grade(body)) if body.strip() else 0.0
+    grade = reading_grade(body) if body.strip() else 0.0
     if grade > style.max_grade:
         yield _text_check("summary_grade", f"reads at grade {grade:.1f}; the house style asks "
                                            f"for {style.max_grade:g} or below")
