@@ -185,10 +185,8 @@ class LLM:
             raise call.with_usage(exc) from None
         return value, list(call.usage)
 
-    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0,
-                     max_wait: float = 24 * 3600.0) -> dict[str, dict[str, Any]]:
-        """Send `requests` (key -> chat-completions body) through the Batch API and wait for
-        the answers: key -> chat completion, or {'error': ...} for a request it failed."""
+    def start_batch(self, requests: dict[str, dict[str, Any]]) -> str:
+        """Upload `requests` (key -> chat-completions body) as a Batch API job; its id."""
         lines = "\n".join(json.dumps({"custom_id": key, "method": "POST",
                                       "url": "/v1/chat/completions", "body": body})
                           for key, body in requests.items())
@@ -198,17 +196,28 @@ class LLM:
             batch = self._client.batches.create(
                 input_file_id=uploaded.id, endpoint="/v1/chat/completions",
                 completion_window="24h", metadata={"client": "trialbrief"})
-            log.warning("submitted batch %s: %d requests", batch.id, len(requests))
+        except openai.OpenAIError as exc:
+            raise self._translate_api(exc) from exc
+        log.warning("submitted batch %s: %d requests", batch.id, len(requests))
+        return batch.id
+
+    def finish_batch(self, batch_id: str, keys: list[str], *, poll: float = 60.0,
+                     max_wait: float = 24 * 3600.0) -> dict[str, dict[str, Any]]:
+        """Wait for a batch, then its answers: key -> chat completion, or {'error': ...} for a
+        request it did not answer."""
+        try:
+            batch = self._client.batches.retrieve(batch_id)
             waited = 0.0
             while batch.status not in ("completed", "failed", "expired", "cancelled"):
                 if waited >= max_wait:
-                    raise BackendError(f"batch {batch.id} is still {batch.status} after "
-                                       f"{waited:.0f} s", hint="run again later with --force")
+                    raise BackendError(f"batch {batch_id} is still {batch.status} after "
+                                       f"{waited:.0f} s",
+                                       hint="run the same command later: it picks the batch up")
                 self._sleep(poll)
                 waited += poll
-                batch = self._client.batches.retrieve(batch.id)
-            answers = {key: {"error": f"batch {batch.id} {batch.status} without an answer"}
-                       for key in requests}
+                batch = self._client.batches.retrieve(batch_id)
+            answers = {key: {"error": f"batch {batch_id} {batch.status} without an answer"}
+                       for key in keys}
             for file_id in (batch.error_file_id, batch.output_file_id):
                 if file_id:
                     answers.update(_batch_answers(self._client.files.content(file_id).text))

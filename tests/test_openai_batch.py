@@ -17,7 +17,7 @@ import pytest
 
 from agent.backends.openai_compat import OpenAIBackend
 from agent.backends.rules import RulesBackend
-from agent.errors import UsageError
+from agent.errors import BackendError, UsageError
 from agent.newsroom.openai_batch import digest_batched
 from agent.store import Store
 from tests.conftest import completion
@@ -32,6 +32,8 @@ class FakeBatchAPI:
         self.batches: list[list[dict[str, Any]]] = []
         self.files: dict[str, str] = {}
         self.polls = 0
+        self.down = False
+        """Answer every look at a batch with 503: a run waiting on it ends."""
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
@@ -51,6 +53,8 @@ class FakeBatchAPI:
             return httpx2.Response(200, json=self._batch("validating"))
         if "/batches/" in path:
             self.polls += 1
+            if self.down:
+                return httpx2.Response(503, json={"error": {"message": "unavailable"}})
             return httpx2.Response(200, json=self._batch("completed"))
         if path.endswith("/content"):
             return httpx2.Response(200, text=self._output())
@@ -144,3 +148,27 @@ def test_only_the_openai_backend_batches(tmp_path: Path) -> None:
             pytest.raises(UsageError, match="needs the openai backend"):
         digest_batched(store, [str(Path(__file__).parent / "fixtures" / "articles"
                                    / "kestrel-af.txt")], settings(), RulesBackend(), poll=0)
+
+
+def test_a_run_interrupted_while_it_waits_picks_its_batch_up(tmp_path: Path) -> None:
+    api = FakeBatchAPI([draft_json(), draft_json()])
+    api.down = True
+    sources = articles(tmp_path, 2)
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        with pytest.raises(BackendError):
+            digest_batched(store, sources, settings(), backend_of(api), poll=0)
+        assert len(api.batches) == 1 and store.counts()["runs"] == 0
+        api.down = False
+        done = digest_batched(store, sources, settings(), backend_of(api), poll=0)
+        assert len(api.batches) == 1  # the batch sent before, not a second one
+        assert [d.status for d in done] == ["verified", "verified"]
+
+
+def test_an_answer_is_never_paid_for_twice(tmp_path: Path) -> None:
+    api = FakeBatchAPI([draft_json()])
+    sources = articles(tmp_path, 1)
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        digest_batched(store, sources, settings(), backend_of(api), poll=0)
+        forced = digest_batched(store, sources, settings(), backend_of(api), poll=0, force=True)
+        assert len(api.batches) == 1 and not forced[0].reused
+        assert store.counts()["runs"] == 2

@@ -22,7 +22,7 @@ class Backend:
     info: BackendInfo
     llm: LLM | None = None
     batch_api = False
-    """Whether `submit_batch` can send held-back requests (the OpenAI Batch API)."""
+    """Whether `start_batch` can send held-back requests (the OpenAI Batch API)."""
 
     def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
         """The record draft of this backend: a model's, from the extract prompt."""
@@ -44,9 +44,13 @@ class Backend:
         return {name: f"{p.id}@{p.sha256[:12]}"
                 for name in ("extract", "summary") for p in [prompts.load(name)]}
 
-    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0
-                     ) -> dict[str, dict[str, Any]]:
-        """Send held-back model requests through the provider's Batch API (agent.llm)."""
+    def start_batch(self, requests: dict[str, dict[str, Any]]) -> str:
+        """Send held-back model requests as a Batch API job (agent.llm); its id."""
+        raise UsageError(f"the {self.info.name} backend has no batch API")
+
+    def finish_batch(self, batch_id: str, keys: list[str], *, poll: float = 60.0,
+                     max_wait: float = 24 * 3600.0) -> dict[str, dict[str, Any]]:
+        """Wait for a Batch API job and return its answers by request key."""
         raise UsageError(f"the {self.info.name} backend has no batch API")
 
     def _model(self) -> LLM:

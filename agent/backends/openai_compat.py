@@ -31,7 +31,11 @@ class OpenAIBackend(Backend):
 
     batch_api = True
 
-    def submit_batch(self, requests: dict[str, dict[str, Any]], *, poll: float = 60.0
-                     ) -> dict[str, dict[str, Any]]:
+    def start_batch(self, requests: dict[str, dict[str, Any]]) -> str:
         assert self.llm is not None
-        return self.llm.submit_batch(requests, poll=poll)
+        return self.llm.start_batch(requests)
+
+    def finish_batch(self, batch_id: str, keys: list[str], *, poll: float = 60.0,
+                     max_wait: float = 24 * 3600.0) -> dict[str, dict[str, Any]]:
+        assert self.llm is not None
+        return self.llm.finish_batch(batch_id, keys, poll=poll, max_wait=max_wait)

@@ -4,7 +4,9 @@ Articles are fetched (and stored runs reused) first. Then rounds: each pending a
 pipeline runs with the answers so far; a model request without an answer is held back
 (agent.llm.Deferred) and collected; the round's requests go out as one batch; the next round
 runs again with the answers. The extraction is round 1, the summary round 2, and a re-ask
-after an answer fails validation is one round more. Each answer passes the same validation
+after an answer fails validation is one round more. The store keeps each batch's id before the
+wait and its answers after it, so a run interrupted while it waited picks the batch up, and no
+answer is paid for twice. Each answer passes the same validation
 and checks as a direct call, and each finished article is stored as it finishes.
 """
 
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from agent.backends.base import Backend
 from agent.config import Settings
@@ -60,11 +63,31 @@ def digest_batched(store: Store, sources: Sequence[str], settings: Settings, bac
             break
         log.warning("batch round %d: %d requests for %d articles", round_number,
                     len(batch.requests), len(pending))
-        answers.update(backend.submit_batch(batch.requests, poll=poll))
+        answers.update(_answers(store, backend, batch.requests, poll))
     for left in pending:
         finish(Digested(left.source, "failed", 4, error=f"no complete answer after {MAX_ROUNDS} "
                         "batch rounds (a model whose answers never validate?)"))
     return done
+
+
+def _answers(store: Store, backend: Backend, requests: dict[str, dict[str, Any]],
+             poll: float) -> dict[str, dict[str, Any]]:
+    """Answers to `requests`: those the store already holds, then a batch the store says was
+    sent and never collected (a run interrupted while it waited), else a new batch."""
+    keys = list(requests)
+    answers = store.batch_answers(keys)
+    missing = [key for key in keys if key not in answers]
+    if not missing:
+        return answers
+    batch_id = store.running_batch(missing)
+    if batch_id is None:
+        batch_id = backend.start_batch({key: requests[key] for key in missing})
+        store.add_batch(batch_id, missing)  # before the wait: an interrupted run resumes it
+    else:
+        log.warning("picking up batch %s, sent by an earlier run", batch_id)
+    got = backend.finish_batch(batch_id, missing, poll=poll)
+    store.close_batch(batch_id, got)
+    return {**answers, **got}
 
 
 def _fetched(store: Store, sources: Sequence[str], settings: Settings, backend: Backend,

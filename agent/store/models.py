@@ -179,3 +179,28 @@ class ItemRow(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BatchRow(Base):
+    """A Batch API job sent for model requests: kept so an interrupted run picks it up."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(200), unique=True)
+    keys: Mapped[list[Any]]
+    """The request keys it answers (agent.llm.request_key)."""
+    state: Mapped[str] = mapped_column(String(10), default="running")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class BatchAnswerRow(Base):
+    """The answer a batch gave to one request: never paid for twice."""
+
+    __tablename__ = "batch_answers"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,8 @@ from agent.schema import Article, TrialRecord
 from agent.store.migrate import upgrade
 from agent.store.models import (
     REVIEW_STATES,
+    BatchAnswerRow,
+    BatchRow,
     CheckRow,
     ItemRow,
     RecordRow,
@@ -385,6 +387,39 @@ class Store:
     def items(self) -> list[Item]:
         with self.session() as s:
             return [_item(r) for r in s.scalars(select(ItemRow).order_by(ItemRow.id))]
+
+    # -- Batch API jobs --------------------------------------------------------------------
+
+    def batch_answers(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Answers already paid for, by request key."""
+        with self.session() as s:
+            rows = s.scalars(select(BatchAnswerRow).where(BatchAnswerRow.key.in_(keys)))
+            return {row.key: row.answer for row in rows}
+
+    def running_batch(self, keys: list[str]) -> str | None:
+        """A batch sent earlier that holds every one of `keys` and was never collected."""
+        wanted = set(keys)
+        with self.session() as s:
+            for row in s.scalars(select(BatchRow).where(BatchRow.state == "running")
+                                 .order_by(BatchRow.id.desc())):
+                if wanted <= set(row.keys):
+                    return row.batch_id
+        return None
+
+    def add_batch(self, batch_id: str, keys: list[str]) -> None:
+        with self.session() as s:
+            s.add(BatchRow(batch_id=batch_id, keys=keys))
+
+    def close_batch(self, batch_id: str, answers: dict[str, dict[str, Any]]) -> None:
+        """Keep a batch's answers (not its errors: a later run asks again) and mark it done."""
+        with self.session() as s:
+            known = set(s.scalars(select(BatchAnswerRow.key)
+                                  .where(BatchAnswerRow.key.in_(list(answers)))))
+            s.add_all(BatchAnswerRow(key=key, batch_id=batch_id, answer=answer)
+                      for key, answer in answers.items()
+                      if "error" not in answer and key not in known)
+            row = s.scalars(select(BatchRow).where(BatchRow.batch_id == batch_id)).one()
+            row.state, row.finished_at = "done", utcnow()
 
 
 def _due(now: datetime, lease: timedelta = LEASE) -> ColumnElement[bool]:
