@@ -460,6 +460,58 @@ def direction_checks(summary: SummaryInput, record: TrialRecord, report: Report,
                     break
 
 
+def endpoint_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                    known: list[Known] | None = None) -> Iterator[Check]:
+    """A traced number told as the result of another endpoint than its own ('walking distance
+    rose by 9.8' where 9.8 is the symptom score's): a warning. It fires only when the clause
+    names another result's endpoint by a word of its own and none of the number's endpoint
+    (names of arms and trials, which endpoints may share, do not count)."""
+    known = _known(known, record, report)
+    labels = _record_words(record)
+    names = _content_words(" ".join([*(a.label for a in record.arms), *record.trial_names]))
+    for i, (start, end) in enumerate(split_sentences(summary.text)):
+        for a, b in _clauses(summary.text[start:end], start):
+            words = _content_words(summary.text[a:b]) - names
+            for token, match in _sentence_numbers(summary, (a, b), known, labels):
+                named = _other_endpoint_named(match, words, record, known, names)
+                if named is not None:
+                    yield _sentence_check(
+                        summary, i, (start, end), "warning", "summary_endpoint",
+                        f"{token.text} is the result for {named[0]!r}, but the sentence tells "
+                        f"it as {named[1]!r}")
+                    break
+
+
+def _other_endpoint_named(match: Known, words: set[str], record: TrialRecord,
+                          known: list[Known], names: set[str]) -> tuple[str, str] | None:
+    """(the number's endpoint, the one the clause names) when they differ; None when any
+    result with the same value (one value can stand for two) fits the clause."""
+    mine = [r for r in (_result_at(record, k.source) for k in known if k.value == match.value)
+            if r is not None and r.endpoint]
+    if not mine or not match.source.startswith("/results/"):
+        return None
+    own_words = set().union(*(_content_words(r.endpoint or "") for r in mine))
+    if words & own_words:
+        return None
+    for other in record.results:
+        distinct = _content_words(other.endpoint or "") - own_words - names
+        if other not in mine and distinct & words:
+            return mine[0].endpoint or "", other.endpoint or ""
+    return None
+
+
+# Words any endpoint may carry: they tell no endpoint from another.
+_GENERIC = frozenset({
+    "patients", "people", "participants", "rate", "rates", "risk", "change", "changes", "score",
+    "events", "event", "time", "months", "weeks", "week", "years", "baseline", "group", "groups",
+    "total", "overall", "mean", "median", "percent", "proportion", "number", "treatment",
+    "placebo", "lower", "higher", "from", "with", "than", "more", "less"})
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z-]{3,}", text.lower()) if w not in _GENERIC}
+
+
 def _name_spans(text: str, names: set[str]) -> list[Span]:
     spans: list[Span] = []
     for name in names:
@@ -620,6 +672,7 @@ def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
     return [*number_checks(summary, record, report, doc, known),
             *spin_checks(summary, record, report, known),
             *direction_checks(summary, record, report, known),
+            *endpoint_checks(summary, record, report, known),
             *significance_checks(summary, record, report, known), *goal_checks(summary, record),
             *safety_claim_checks(summary, record), *caveat_check(summary, record),
             *coverage_checks(summary, record, report, known), *language_check(summary),

@@ -148,3 +148,15 @@ def test_with_no_number_for_the_main_outcome_the_model_is_told_to_use_words() ->
     with pytest.raises(ValidationError) as info:
         SummaryDraft.model_validate(answer, context=request.validation_context())
     assert "no number for the main outcome, so describe it in words" in str(info.value)
+
+
+def test_a_number_told_as_another_endpoints_result_is_a_warning() -> None:
+    wrong = summary_checks("Death was about 30% lower with wrenatide." + CAVEAT)
+    (flag,) = of_kind(wrong, "summary_endpoint")
+    assert flag.severity == "warning" and "'primary endpoint'" in flag.message
+    assert "'death'" in flag.message
+    right = summary_checks("The primary endpoint was about 30% lower with wrenatide." + CAVEAT)
+    assert not of_kind(right, "summary_endpoint")
+    # a clause that names no endpoint, or the arm only, is not read as naming another one
+    plain = summary_checks("With wrenatide it was about 30% lower." + CAVEAT)
+    assert not of_kind(plain, "summary_endpoint")
