@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from threading import Lock
+from threading import Event, Lock
 from typing import TypeVar
 
 from rich.console import Console
@@ -56,30 +56,38 @@ class Tally:
 
 
 def run_jobs(items: Sequence[T], work: Callable[[T], Digested], *, jobs: int = 1,
-                console: Console | None = None, on_result: Callable[[Digested], None] | None = None,
-                label: Callable[[T], str] = str) -> tuple[list[Digested], Tally]:
-    """Run `work` on every item with at most `jobs` at once; results in the items' order."""
+             console: Console | None = None, on_result: Callable[[Digested], None] | None = None,
+             label: Callable[[T], str] = str) -> tuple[list[Digested], Tally]:
+    """Run `work` on every item with at most `jobs` at once; results in the items' order.
+    Interrupted (Ctrl-C), the articles under way are finished and kept, the rest not begun."""
     tally = Tally()
     results: list[Digested | None] = [None] * len(items)
     with _progress(console) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         task = progress.add_task("digesting", total=len(items), tally="")
         futures: dict[Future[Digested], int] = {
             pool.submit(_guarded, work, item, label(item)): i for i, item in enumerate(items)}
-        for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            tally.add(result)
-            if on_result is not None:
-                on_result(result)
-            progress.update(task, advance=1, tally=tally.line())
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                tally.add(result)
+                if on_result is not None:
+                    on_result(result)
+                progress.update(task, advance=1, tally=tally.line())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return [r for r in results if r is not None], tally
 
 
 def run_claimed(claim: Callable[[], T | None], work: Callable[[T], Digested], *, jobs: int = 1,
                 expected: int | None = None, console: Console | None = None,
-                label: Callable[[T], str] = str) -> tuple[list[Digested], Tally]:
+                label: Callable[[T], str] = str,
+                stop: Event | None = None) -> tuple[list[Digested], Tally]:
     """Each of `jobs` threads claims an item, digests it, and claims the next until `claim`
-    has none: items are taken one at a time, so workers elsewhere share the queue fairly."""
+    has none or `stop` is set: items are taken one at a time, so workers elsewhere share the
+    queue fairly. Interrupted (Ctrl-C), each thread finishes its article and claims no more."""
+    stop = stop or Event()
     tally = Tally()
     results: list[Digested] = []
     lock = Lock()
@@ -87,7 +95,7 @@ def run_claimed(claim: Callable[[], T | None], work: Callable[[T], Digested], *,
         task = progress.add_task("digesting", total=expected, tally="")
 
         def loop() -> None:
-            while (item := claim()) is not None:
+            while not stop.is_set() and (item := claim()) is not None:
                 result = _guarded(work, item, label(item))
                 tally.add(result)
                 with lock:
@@ -95,8 +103,12 @@ def run_claimed(claim: Callable[[], T | None], work: Callable[[T], Digested], *,
                     progress.update(task, advance=1, tally=tally.line())
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in [pool.submit(loop) for _ in range(max(1, jobs))]:
-                future.result()
+            try:
+                for future in [pool.submit(loop) for _ in range(max(1, jobs))]:
+                    future.result()
+            except BaseException:
+                stop.set()
+                raise
     return results, tally
 
 
