@@ -268,6 +268,8 @@ def eval_command(
     gate: Annotated[bool, typer.Option(help="Fail below the pinned baseline.")] = True,
     update_baseline: Annotated[bool, typer.Option(help="Raise the pins to these scores.")] = False,
     allow_lower: Annotated[bool, typer.Option(help="Let --update-baseline lower pins.")] = False,
+    summary: Annotated[bool, typer.Option(
+        help="Draft and score summaries (--no-summary: records only).")] = True,
 ) -> None:
     """Score backends on gold cases from replayed model calls (see evals/)."""
     try:
@@ -278,7 +280,7 @@ def eval_command(
     code = run_cli(backends=backend, cases=cases, record=record, record_step=record_step,
                    report=report,
                    json_out=json_out, gate=gate, update_baseline=update_baseline,
-                   allow_lower=allow_lower, console=err)
+                   allow_lower=allow_lower, console=err, summary=summary)
     raise typer.Exit(code)
 
 

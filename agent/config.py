@@ -22,6 +22,8 @@ StructuredMode = Literal["auto", "tools", "json_schema", "json_object_schema", "
 BACKENDS: tuple[BackendName, ...] = ("openai", "llamacpp", "rules")
 STRUCTURED_MODES: tuple[StructuredMode, ...] = (
     "auto", "tools", "json_schema", "json_object_schema", "json")
+ExtractMode = Literal["labels", "record"]
+EXTRACT_MODES: tuple[ExtractMode, ...] = ("labels", "record")
 
 
 def default_config_path() -> Path:
@@ -44,6 +46,9 @@ class Settings:
     model_path: Path | None = None
     model_dir: Path = field(default_factory=default_model_dir)
     structured_mode: StructuredMode = "auto"
+    extract_mode: ExtractMode = "labels"
+    """How a model backend drafts a record: "labels" (the parser finds the numbers, the model
+    labels them: agent.labels) or "record" (the model writes the whole record, prompt extract)."""
     temperature: float = 0.0
     seed: int | None = 7
     max_reasks: int = 1
@@ -78,6 +83,7 @@ _ENV = {
     "model_path": "TRIALBRIEF_MODEL_PATH",
     "model_dir": "TRIALBRIEF_MODEL_DIR",
     "structured_mode": "TRIALBRIEF_STRUCTURED_MODE",
+    "extract_mode": "TRIALBRIEF_EXTRACT_MODE",
     "context_window": "TRIALBRIEF_CONTEXT_WINDOW",
     "n_threads": "TRIALBRIEF_THREADS",
     "language": "TRIALBRIEF_LANGUAGE",
@@ -107,6 +113,9 @@ def _coerce(name: str, raw: Any) -> Any:
     if name == "language" and raw not in LANGUAGES:
         raise ConfigError(f"unknown summary language {raw!r}",
                           hint=f"choose one of {', '.join(LANGUAGES)}")
+    if name == "extract_mode" and raw not in EXTRACT_MODES:
+        raise ConfigError(f"unknown extract mode {raw!r}",
+                          hint=f"choose one of {', '.join(EXTRACT_MODES)}")
     if name == "structured_mode" and raw not in STRUCTURED_MODES:
         raise ConfigError(f"unknown structured mode {raw!r}",
                           hint=f"choose one of {', '.join(STRUCTURED_MODES)}")

@@ -15,11 +15,16 @@ from agent.backends.base import Backend
 from agent.document import conclusion_of
 from agent.draft import DraftRecord
 from agent.errors import ExtractionError
+from agent.labels import candidate_list, candidates_of, labels_model, marked_article, merge
 from agent.llm import LLM
 from agent.schema import Article, TrialRecord, Usage
 
 log = logging.getLogger("trialbrief.extract")
 PROMPT = "extract"
+LABELS_PROMPT = "labels"
+LABEL_TOKENS = 48
+"""Output tokens a candidate's label may take (max_tokens is sized to the candidates)."""
+TRIAL_TOKENS = 320
 
 
 @dataclass
@@ -66,6 +71,36 @@ def model_extraction(llm: LLM, article: Article, prompt_version: str | None = No
         return Extraction(record, draft, usage, prompt.id)
     return Extraction(_with_conclusion(anchor_record(draft, article.text), article.text), draft,
                       usage, prompt.id)
+
+
+def labelled_extraction(llm: LLM, article: Article, prompt_version: str | None = None
+                        ) -> Extraction:
+    """The rules' draft with a model's labels (agent.labels): the parser finds the numbers,
+    the model names them. When no answer of the model validates, the rules' draft stands and
+    a note says so: the numbers never depended on the model."""
+    text = article.text
+    draft = rules.extract_draft(text)
+    found = candidates_of(draft, text)
+    prompt = prompts.load(LABELS_PROMPT, prompt_version)
+    messages = prompt.render(article=marked_article(text, found),
+                             candidates=candidate_list(found))
+    try:
+        answer, usage = llm.structured(
+            messages, labels_model([c.id for c in found]), context={"article": text},
+            step=LABELS_PROMPT, schema_in_prompt=False,
+            max_tokens=TRIAL_TOKENS + LABEL_TOKENS * len(found))
+    except ExtractionError as exc:
+        log.warning("no valid labels from the model after %d attempts; the rules' reading "
+                    "stands", exc.attempts)
+        record = _with_conclusion(anchor_record(draft, text), text)
+        record.notes.append(f"The model's labels were not usable ({exc.one_line()}); the "
+                            "record is the rules' reading of the article.")
+        return Extraction(record, draft, list(exc.usage), prompt.id)
+    merged = merge(draft, answer, found, text)
+    record = _with_conclusion(anchor_record(merged.draft, text), text)
+    record.disagreements = merged.disagreements
+    record.notes += merged.notes
+    return Extraction(record, merged.draft, usage, prompt.id)
 
 
 def _with_conclusion(record: TrialRecord, text: str) -> TrialRecord:

@@ -150,15 +150,24 @@ class LLM:
     # -- structured call ------------------------------------------------------------------
 
     def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
-                   context: dict[str, Any], step: str) -> tuple[T, list[Usage]]:
+                   context: dict[str, Any], step: str, schema_in_prompt: bool = True,
+                   max_tokens: int | None = None) -> tuple[T, list[Usage]]:
+        """`schema_in_prompt=False`: where the server constrains the answer to the schema
+        (llama.cpp's json_object+schema), the messages go as written, without the pydantic
+        schema instructor's JSON mode pastes into the system message (thousands of tokens on
+        a small model, and a system message that changes with every schema, which defeats
+        the server's prompt cache)."""
         self._check_context(messages)
         literal, template_context = _literal_messages(messages)
         call = _Call(self, step, asked=len(literal))
+        if not schema_in_prompt and self.mode == "json_object_schema":
+            call.plain = messages
         hooks = Hooks()
         hooks.on("parse:error", call.on_invalid)
         create = instructor.patch(create=call.send, mode=_MODES[self.mode])
         kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature,
-                                  "max_tokens": self.settings.max_output_tokens}
+                                  "max_tokens": min(max_tokens or self.settings.max_output_tokens,
+                                                    self.settings.max_output_tokens)}
         if self.settings.seed is not None:
             kwargs["seed"] = self.settings.seed
         if self.mode == "json_object_schema":
@@ -176,8 +185,8 @@ class LLM:
             # A re-ask that runs away is no reason to lose the complete answer before it: it
             # goes back to the caller like any answer that never validated.
             raise call.with_usage(ExtractionError(
-                f"the model's answer for {step} was cut off at {self.settings.max_output_tokens}"
-                " tokens", hint="raise max_output_tokens in the config file",
+                f"the model's answer for {step} was cut off at {kwargs['max_tokens']} tokens",
+                hint="raise max_output_tokens in the config file",
                 attempts=len(call.usage), kept_output=call.best_rejected())) from exc
         except openai.OpenAIError as exc:
             raise call.with_usage(self._translate_api(exc)) from exc
@@ -357,6 +366,8 @@ class _Call:
         self.usage: list[Usage] = []
         self.rejections: list[Rejection] = []
         self.last_answer: str | None = None
+        self.plain: list[dict[str, str]] | None = None
+        """The messages to send as they are, in place of instructor's rendering of them."""
         self.started = 0.0
         self.deadline = 0.0
         self.held_until = 0.0
@@ -373,6 +384,8 @@ class _Call:
             retry=retry_if_exception(_transient), wait=self._wait, sleep=self.llm._sleep,
             before_sleep=self._log_retry, reraise=True,
         )
+        if self.plain is not None:
+            kwargs = {**kwargs, "messages": [*self.plain, *kwargs["messages"][self.asked:]]}
         if len(kwargs.get("messages", ())) > self.asked:
             kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
                       "messages": _reask(kwargs["messages"][:self.asked], self.rejections)}

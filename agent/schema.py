@@ -111,6 +111,17 @@ class SafetyFinding(Model):
     quote: Quote | None = None
 
 
+class Disagreement(Model):
+    """Where a model's label and the rules' reading of the text differ: which was kept, why."""
+
+    field: str
+    """A JSON pointer into the record."""
+    rules: str | None
+    model: str | None
+    kept: Literal["rules", "model"]
+    why: str
+
+
 class TrialRecord(Model):
     """What the article says about one trial (or, for round-ups, about several)."""
 
@@ -131,6 +142,8 @@ class TrialRecord(Model):
     safety: list[SafetyFinding] = Field(default_factory=list)
     conclusion: str | None = None
     notes: list[str] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    """Labels on which the model and the rules differed (labels mode); the checks show them."""
 
 
 class Usage(Model):

@@ -39,7 +39,8 @@ def verify(record: TrialRecord, text: str, summary: SummaryInput | None = None) 
     doc = analyse(text)
     grounding = ground_record(doc, record)
     checks = [*grounding, *consistency(doc, record, grounding), *primary_statement(doc, record),
-              *uncovered(doc, record), *missing(doc, record), *injected_text(doc)]
+              *uncovered(doc, record), *missing(doc, record), *injected_text(doc),
+              *disagreements(record)]
     if summary is not None:
         checks += check_summary(summary, record, Report(checks=checks), doc)
     return Report(checks=checks, trial_report=record.is_trial_report)
@@ -137,6 +138,16 @@ def uncovered(doc: Document, record: TrialRecord) -> list[Check]:
             message=f"the article reports {excerpt!r}, which no field of the record cites",
         ))
     return checks
+
+
+def disagreements(record: TrialRecord) -> Iterable[Check]:
+    """Where the model's labels and the rules' reading differed: the editor decides."""
+    for d in record.disagreements:
+        yield Check(
+            field=d.field, text=d.model, status="ambiguous", span=None, severity="warning",
+            kind="label_disagreement", origin="record",
+            message=f"the model read {d.model!r}, the rules {d.rules!r}; kept the "
+                    f"{'rules’' if d.kept == 'rules' else 'model’s'} reading: {d.why}")
 
 
 def injected_text(doc: Document) -> Iterable[Check]:

@@ -28,6 +28,7 @@ VERIFIER = "verifier"
 GATED: tuple[str, ...] = (
     "trial_names_accuracy", "registry_ids_accuracy", "n_total_accuracy", "primary_met_accuracy",
     "primary_endpoint_named", "arms_recall", "results_recall", "results_precision",
+    "endpoint_label_agreement",
     "safety_recall", "grounded_share", "unflagged_ungrounded",
     "trap_recall", "false_alarm_rate", "verified_incomplete", "summary_numbers_grounded",
     "failed_runs",

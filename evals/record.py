@@ -23,6 +23,7 @@ from agent.backends.base import Backend
 from agent.config import Settings
 from agent.draft import DraftRecord
 from agent.errors import BackendError, TrialbriefError
+from agent.labels import CandidateLabel, TrialLabels
 from agent.output import Output
 from agent.pipeline import digest_article
 from agent.schema import Article
@@ -53,10 +54,11 @@ def fingerprint(model: str, structured_mode: str) -> dict[str, Any]:
     return {
         "model": model,
         "structured_mode": structured_mode,
+        "extract_mode": "labels",
         "prompts": {name: {"id": prompts.load(name).id, "sha256": prompts.load(name).sha256}
-                    for name in ("extract", "summary")},
-        "schemas": {"DraftRecord": schema_hash(DraftRecord),
-                    "SummaryDraft": schema_hash(SummaryDraft)},
+                    for name in ("labels", "summary")},
+        "schemas": {"Labels": schema_hash(TrialLabels), "CandidateLabel": schema_hash(
+                    CandidateLabel), "SummaryDraft": schema_hash(SummaryDraft)},
     }
 
 
@@ -77,7 +79,7 @@ def check_meta(folder: Path, backend: str, model: str, structured_mode: str,
                                 hint=f"record them with: {again}")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     current = fingerprint(model, structured_mode)
-    for key in ("model", "structured_mode", "prompts", "schemas"):
+    for key in ("model", "structured_mode", "extract_mode", "prompts", "schemas"):
         if meta.get(key) != current[key]:
             raise CassetteOutOfDate(
                 f"cassette out of date: {key} changed since {folder.name} was recorded",
@@ -188,7 +190,8 @@ def record_cases(cases: list[Case], backend: Backend, settings: Settings, folder
     return runs
 
 
-STEP_SCHEMAS = {"extract": DraftRecord.__name__, "summary": SummaryDraft.__name__}
+STEP_SCHEMAS = {"extract": DraftRecord.__name__, "labels": "Labels",
+                "summary": SummaryDraft.__name__}
 """Which recorded requests belong to a step: the title of the schema they ask for."""
 
 

@@ -75,7 +75,8 @@ REPLAY_BASE_URL = "http://127.0.0.1:8080/v1"
 """Replays match on path and body, never on host: any loopback address will do."""
 
 
-def replay_backend(name: str, model: str, structured_mode: str) -> Any:
+def replay_backend(name: str, model: str, structured_mode: str,
+                   extract_mode: str = "labels") -> Any:
     """A backend that talks to recorded exchanges instead of a server: the `llamacpp` column
     replays without starting llama.cpp, through the same OpenAI-compatible client. Retries do
     not really sleep."""
@@ -84,5 +85,5 @@ def replay_backend(name: str, model: str, structured_mode: str) -> Any:
 
     settings = load_settings(env={}, config_path=Path("/nonexistent"), backend="openai",
                              model=model, base_url=REPLAY_BASE_URL,
-                             structured_mode=structured_mode)
+                             structured_mode=structured_mode, extract_mode=extract_mode)
     return OpenAIBackend(settings, name=name, sleep=lambda _seconds: None)

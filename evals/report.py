@@ -40,6 +40,7 @@ METRIC_ROWS: tuple[tuple[str, str], ...] = (
     ("safety_recall", "safety results recall"),
     ("safety_precision", "safety findings precision"),
     ("measure_agreement", "measure agrees (matched)"),
+    ("endpoint_label_agreement", "endpoint label agrees (values found)"),
     ("results_via_safety", "matched via safety findings"),
     ("grounded_share", "grounding: share grounded"),
     ("unflagged_ungrounded", "grounding: unflagged ungrounded"),

@@ -224,17 +224,19 @@ def _quiet_replays() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path) -> list[CaseRun]:
+def run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path,
+                summary: bool = True) -> list[CaseRun]:
     with _quiet_replays():
-        return _run_backend(spec, cases, cases_dir)
+        return _run_backend(spec, cases, cases_dir, summary)
 
 
-def _run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path) -> list[CaseRun]:
+def _run_backend(spec: BackendSpec, cases: Sequence[Case], cases_dir: Path,
+                 summary: bool = True) -> list[CaseRun]:
     if spec.kind == "rules":
-        settings = eval_settings("rules")
+        settings = eval_settings("rules", summary=summary)
         return [_timed(run_live(case, settings, RulesBackend())) for case in cases]
     assert spec.folder is not None and spec.model is not None and spec.structured_mode
-    settings = eval_settings(spec.kind)
+    settings = eval_settings(spec.kind, summary=summary)
     timings = recorded_seconds(spec.folder)
     return [CaseRun(run_replay(case, settings, spec.folder, spec.kind, spec.model,
                                spec.structured_mode, _external(cases_dir)),
@@ -247,13 +249,13 @@ def _timed(run: Run) -> CaseRun:
 
 def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path, base: Path,
                    progress: Callable[[Run], None] | None = None,
-                   step: str | None = None) -> Path:
+                   step: str | None = None, summary: bool = True) -> Path:
     """Re-record every case against the configured endpoint into base/<kind>-<model> (only
     `step`'s exchanges, the others replayed, when a step is given); returns that folder."""
     if kind == "llamacpp":
         from agent.backends.llamacpp import LlamaCppBackend
 
-        settings = eval_settings("llamacpp")
+        settings = eval_settings("llamacpp", summary=summary)
         with LlamaCppBackend(settings) as backend:
             assert backend.info.model is not None
             folder = base / f"llamacpp-{backend.info.model}"
@@ -261,7 +263,7 @@ def record_backend(kind: str, cases: Sequence[Case], cases_dir: Path, base: Path
                          step)
         return folder
     if kind == "openai":
-        return _record_openai(cases, cases_dir, base, progress, step)
+        return _record_openai(cases, cases_dir, base, progress, step, summary)
     raise UsageError(f"--record applies to LLM backends, not {kind!r}",
                      hint="the rules backend runs live on every eval")
 
@@ -284,7 +286,8 @@ def _record_into(folder: Path, cases: Sequence[Case], backend: Backend, settings
 
 
 def _record_openai(cases: Sequence[Case], cases_dir: Path, base: Path,
-                   progress: Callable[[Run], None] | None, step: str | None = None) -> Path:
+                   progress: Callable[[Run], None] | None, step: str | None = None,
+                   summary: bool = True) -> Path:
     from agent.backends.openai_compat import OpenAIBackend
     from agent.llm import resolve_mode
 
@@ -294,7 +297,7 @@ def _record_openai(cases: Sequence[Case], cases_dir: Path, base: Path,
                           "or OPENAI_BASE_URL (another OpenAI-compatible server)",
                           hint="set one and run the command again")
     settings = eval_settings("openai", base_url=base_url, api_key=api_key,
-                             model=os.environ.get("TRIALBRIEF_MODEL"))
+                             model=os.environ.get("TRIALBRIEF_MODEL"), summary=summary)
     mode = resolve_mode(settings.structured_mode, settings.base_url, "openai")
     with OpenAIBackend(settings) as backend:
         assert backend.info.model is not None
@@ -375,6 +378,7 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
         "safety_recall": add_tallies(c.results.safety_recall for c in cases).rate,
         "safety_precision": add_tallies(c.results.safety_precision for c in cases).rate,
         "measure_agreement": add_tallies(c.results.measure_agrees for c in cases).rate,
+        "endpoint_label_agreement": add_tallies(c.results.label_agrees for c in cases).rate,
         "primary_endpoint_named": _share(c.fields.primary_endpoint for c in cases),
         "arms_recall": add_tallies(c.fields.arms for c in cases).rate,
         "population_present": _share(c.fields.population for c in cases
@@ -490,20 +494,22 @@ NOTES = [
 def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = None, *,
              record: bool = False, cassettes: Path | None = None,
              baseline: Baseline | None = None, console: Console | None = None,
-             record_step: str | None = None) -> EvalResult:
+             record_step: str | None = None, summary: bool = True) -> EvalResult:
+    """`summary=False`: records only, no summary step (for a quick look at extraction on
+    external cases; cassettes recorded that way replay only that way)."""
     cases_dir = cases_dir or CASES_DIR
     cases = load_cases(cases_dir)
     if not cases:
         raise UsageError(f"no cases in {cases_dir}", hint="pass a folder of case .json files")
     base = cassettes or cassette_base(cases_dir)
     if record or record_step:
-        _record(backends, cases, cases_dir, base, console, record_step)
+        _record(backends, cases, cases_dir, base, console, record_step, summary)
     pinned = baseline.pins if baseline and is_project_cases(cases_dir) else {}
     specs = choose_backends(backends, cases_dir, base, pinned)
     scored = []
     for spec in specs:
         start = time.monotonic()
-        scored.append(score_backend(spec, cases, run_backend(spec, cases, cases_dir)))
+        scored.append(score_backend(spec, cases, run_backend(spec, cases, cases_dir, summary)))
         _say(console, f"[dim]{spec.key}: {len(cases)} cases in "
                       f"{time.monotonic() - start:.1f} s[/dim]")
     return EvalResult(cases_dir, cases_hash(cases_dir), is_project_cases(cases_dir), scored,
@@ -511,7 +517,8 @@ def evaluate(backends: Sequence[str] | None = None, cases_dir: Path | None = Non
 
 
 def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Path,
-            base: Path, console: Console | None, step: str | None = None) -> None:
+            base: Path, console: Console | None, step: str | None = None,
+            summary: bool = True) -> None:
     kinds = [b.split("-", 1)[0] for b in backends or [] if b != "rules"]
     if not kinds:
         raise UsageError("--record needs the LLM backend to record",
@@ -521,7 +528,7 @@ def _record(backends: Sequence[str] | None, cases: Sequence[Case], cases_dir: Pa
             _say(console, escape(f"  recorded {kind} {run.case.id}: {run.seconds:.0f} s"
                                  + (f" ({run.error})" if run.error else "")))
 
-        folder = record_backend(kind, cases, cases_dir, base, progress, step)
+        folder = record_backend(kind, cases, cases_dir, base, progress, step, summary)
         _say(console, escape(f"recorded {len(cases)} cassettes in {folder}"))
 
 
@@ -534,7 +541,7 @@ def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
             record_step: str | None = None,
             report: Path | None, json_out: Path | None, gate: bool, update_baseline: bool,
             allow_lower: bool, console: Console, baseline_path: Path = BASELINE_PATH,
-            cassettes: Path | None = None) -> int:
+            cassettes: Path | None = None, summary: bool = True) -> int:
     """The `trialbrief eval` command. Returns the exit code: 0 passed (or not gated),
     1 below a pin, cases changed, or a refused lowering. Errors raise (the CLI's exit codes)."""
     from evals.report import print_tables, render_html, to_json
@@ -545,12 +552,16 @@ def run_cli(*, backends: list[str] | None, cases: Path | None, record: bool,
                          hint="drop --cases to update the baseline")
     if allow_lower and not update_baseline:
         raise UsageError("--allow-lower only applies with --update-baseline")
+    if update_baseline and not summary:
+        raise UsageError("the baseline pins summary scores too", hint="drop --no-summary")
     baseline = load_baseline(baseline_path)
     result = evaluate(backends, cases_dir, record=record, cassettes=cassettes, baseline=baseline,
-                      console=console, record_step=record_step)
+                      console=console, record_step=record_step, summary=summary)
     update = None
     if update_baseline:
         update = update_pins(baseline, result.current(), result.cases_hash, allow_lower)
+    elif gate and not summary:
+        result.notes.append("Not gated: --no-summary leaves the summary scores out.")
     elif gate and result.project_cases:
         result.gate = check_gate(baseline, result.current(), result.cases_hash)
     elif gate:

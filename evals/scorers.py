@@ -295,8 +295,31 @@ class ResultsScore:
     """Matched pairs whose measure is the gold measure (safety findings count as percent)."""
     via_safety: int = 0
     """Gold results matched by a safety finding of the record."""
+    label_agrees: Tally = Tally()
+    """Gold results whose values the record holds (matched on values alone): those whose
+    endpoint the record names as the gold does (half the endpoint words or more)."""
     missed: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+
+
+def label_agreement(gold: Sequence[ScoredResult], predicted: Sequence[ScoredResult]) -> Tally:
+    """How well the record names what its numbers measure, apart from finding them: gold and
+    record results paired on equal values alone (one to one, closest wording first), each pair
+    a hit when the endpoints share half their words or more (an acronym counts as its words)."""
+    pairs = sorted(((_topic_overlap(g, p), i, j) for i, g in enumerate(gold)
+                    for j, p in enumerate(predicted)
+                    if g.has_values and g.key == p.key
+                    and not (p.safety and g.measure != "percent")),
+                   key=lambda x: (-x[0], x[1], x[2]))
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    hits: list[bool] = []
+    for score, i, j in pairs:
+        if i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+            hits.append(score >= 0.5)
+    return add_tallies(Tally.of(h) for h in hits)
 
 
 def _by_key(items: Iterable[tuple[str, bool]]) -> dict[str, Tally]:
@@ -327,6 +350,7 @@ def score_results(record: TrialRecord | None, gold_list: Sequence[Mapping[str, A
         measure_agrees=add_tallies(Tally.of(gold[i].measure == predicted[j].measure)
                                    for i, j in pairs),
         via_safety=sum(1 for _, j in pairs if predicted[j].safety),
+        label_agrees=label_agreement(gold, predicted),
         missed=tuple(g.label for i, g in enumerate(gold) if i not in found),
         extra=tuple(p.label for j, p in enumerate(predicted) if j not in used),
     )

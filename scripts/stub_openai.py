@@ -4,6 +4,7 @@ calls, an answer every step of the pipeline accepts.
 
 POST /v1/chat/completions sleeps `latency` seconds, then answers the step it was asked for:
 
+    labels    (the prompt lists candidates "C1: ...") every candidate labelled a secondary result
     extract   (the prompt holds <article>...</article>) a DraftRecord with one result quoted
               from the article, its number copied from the quote, so the draft's validators
               pass without a re-ask
@@ -149,7 +150,10 @@ def completion(request: dict[str, Any], number: int = 1) -> dict[str, Any]:
     messages = request.get("messages") or []
     article = next((m[1] for m in (_ARTICLE.search(str(msg.get("content") or ""))
                                    for msg in messages) if m), None)
-    answer = json.dumps(draft_record(article) if article is not None else SUMMARY)
+    ids = [i for msg in messages for i in _CANDIDATE.findall(str(msg.get("content") or ""))]
+    labels = any(_LABELS.search(str(msg.get("content") or "")) for msg in messages)
+    answer = json.dumps(labels_answer(ids) if labels else
+                        draft_record(article) if article is not None else SUMMARY)
     message: dict[str, Any] = {"role": "assistant", "content": answer}
     finish = "stop"
     if request.get("tools"):
@@ -171,6 +175,18 @@ def _tool_name(request: dict[str, Any]) -> str:
     if isinstance(choice, dict) and "function" in choice:
         return str(choice["function"]["name"])
     return str(request["tools"][0]["function"]["name"])
+
+
+_LABELS = re.compile(r"^Candidates \(id", re.M)
+_CANDIDATE = re.compile(r"^(C\d+):", re.M)
+
+
+def labels_answer(ids: list[str]) -> dict[str, Any]:
+    """Labels for the candidates of a labels-mode request (agent.labels)."""
+    return {"trial_names": [], "intervention": None, "comparator": None, "population": None,
+            "condition": None, "primary_endpoint": None, "primary_endpoint_met": "not_stated",
+            "missed": [], "candidates": {i: {"endpoint": "a reported value", "kind": "secondary",
+                                             "arm": None} for i in dict.fromkeys(ids)}}
 
 
 def draft_record(article: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "TRIALBRIEF_BACKEND", "TRIALBRIEF_MODEL",
                 "TRIALBRIEF_MODEL_PATH", "TRIALBRIEF_MODEL_DIR", "TRIALBRIEF_CONFIG",
                 "TRIALBRIEF_STRUCTURED_MODE", "TRIALBRIEF_CONTEXT_WINDOW", "TRIALBRIEF_THREADS",
-                "TRIALBRIEF_DB"):
+                "TRIALBRIEF_DB", "TRIALBRIEF_EXTRACT_MODE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the default store
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

@@ -135,7 +135,8 @@ def test_timeouts_exit_3(monkeypatch: pytest.MonkeyPatch,
 def _fake_backend(monkeypatch: pytest.MonkeyPatch, model: FakeModel) -> None:
     def open_fake(settings: Any) -> OpenAIBackend:
         fake = load_settings(env={}, base_url="http://127.0.0.1:9/v1", model="fake",
-                             structured_mode="json_object_schema")
+                             structured_mode="json_object_schema",
+                             extract_mode=settings.extract_mode)
         return OpenAIBackend(fake, http_client=model.client(), sleep=lambda _s: None)
 
     monkeypatch.setattr(cli, "open_backend", open_fake)
@@ -145,6 +146,7 @@ def test_malformed_model_output_exits_4_and_saves_the_partial_result(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case_by_id: Callable[[str], Case],
         fake_model: Callable[[list[Any]], FakeModel],
         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRIALBRIEF_EXTRACT_MODE", "record")
     _fake_backend(monkeypatch, fake_model([completion("not json"), completion("{broken")]))
     article = write_article(tmp_path, case_by_id("e01"))
     out = tmp_path / "out.json"
@@ -155,6 +157,20 @@ def test_malformed_model_output_exits_4_and_saves_the_partial_result(
     assert "no valid extract" in saved["error"]
     assert len(saved["usage"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_malformed_labels_leave_the_rules_reading_with_a_note(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case_by_id: Callable[[str], Case],
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    _fake_backend(monkeypatch, fake_model([completion("not json"), completion("{broken")]))
+    article = write_article(tmp_path, case_by_id("e01"))
+    out = tmp_path / "out.json"
+    assert run(monkeypatch, "digest", str(article), "--backend", "openai", "--no-summary",
+               "--out", str(out)) in (0, 2)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["status"] != "failed" and saved["record"]["results"]
+    assert any("labels were not usable" in n for n in saved["record"]["notes"])
+    assert [u["outcome"] for u in saved["usage"]][:2] == ["invalid", "invalid"]
 
 
 def test_refusal_exits_4(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -45,7 +45,8 @@ def draft_json(estimate: str = "0.75", quote: str = "(HR 0.75; 95% CI 0.60–0.9
 
 def settings(**overrides: Any) -> Settings:
     base = {"base_url": "http://127.0.0.1:9/v1", "model": "fake-model",
-            "structured_mode": "json_object_schema", "summary": False}
+            "structured_mode": "json_object_schema", "summary": False,
+            "extract_mode": "record"}
     base.update(overrides)
     return load_settings(env={}, **base)
 

@@ -19,11 +19,12 @@ from agent.config import load_settings
 from agent.extract import extract
 from agent.render import render
 from evals.cases import Case, load_cases
-from evals.record import article_of, cassette_dir, eval_settings
+from evals.record import article_of, eval_settings
 from evals.replay import CASSETTES_DIR, REPLAY_BASE_URL, make_vcr, replay_backend
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-FOLDER = cassette_dir("llamacpp", MODEL)
+FOLDER = CASSETTES_DIR / "openai" / "record-mode"
+"""Exchanges of the record mode (the model writes the whole record, prompt extract/v1)."""
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 DIGEST_CASE = "e05"
 SPIN_REASK_CASE = "e02"  # the summary check's spin error went back to the model
@@ -38,9 +39,10 @@ def case(prefix: str) -> Case:
 def replay_digest(found: Case) -> object:
     from agent.pipeline import digest_article
 
-    backend = replay_backend("openai", MODEL, "json_object_schema")
+    backend = replay_backend("openai", MODEL, "json_object_schema", extract_mode="record")
     with make_vcr("none").use_cassette(str(FOLDER / f"{found.id}.yaml")):
-        return digest_article(article_of(found), eval_settings("openai"), backend)
+        return digest_article(article_of(found), eval_settings("openai", extract_mode="record"),
+                              backend)
 
 
 def test_openai_backend_digest_replayed_gives_the_json_contract() -> None:
@@ -109,7 +111,8 @@ def test_429_then_200_honours_retry_after() -> None:
                  title=text.split("\n")[0], text=text, gold={})
     slept: list[float] = []
     settings = load_settings(env={}, backend="openai", model=MODEL, base_url=REPLAY_BASE_URL,
-                             structured_mode="json_object_schema", summary=False)
+                             structured_mode="json_object_schema", summary=False,
+                             extract_mode="record")
     backend = OpenAIBackend(settings, sleep=slept.append)
     with make_vcr("none").use_cassette(str(CASSETTES_DIR / "openai" / "retry-429.yaml")):
         extraction = extract(article_of(found), backend)

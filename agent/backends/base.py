@@ -25,10 +25,14 @@ class Backend:
     """Whether `start_batch` can send held-back requests (the OpenAI Batch API)."""
 
     def draft_record(self, article: Article, prompt_version: str | None = None) -> Extraction:
-        """The record draft of this backend: a model's, from the extract prompt."""
-        from agent.extract import model_extraction
+        """The record draft of this backend: the rules' numbers with the model's labels
+        (labels mode, the default), or the model's whole record (record mode)."""
+        from agent.extract import labelled_extraction, model_extraction
 
-        return model_extraction(self._model(), article, prompt_version)
+        llm = self._model()
+        if llm.settings.extract_mode == "labels":
+            return labelled_extraction(llm, article, prompt_version)
+        return model_extraction(llm, article, prompt_version)
 
     def draft_summary(self, request: SummaryRequest) -> Summarised:
         """The summary draft of this backend: a model's, from the summary prompt."""
@@ -41,8 +45,9 @@ class Backend:
         stored run must share with a new one to be reused."""
         from agent import prompts
 
+        extract = "labels" if self._model().settings.extract_mode == "labels" else "extract"
         return {name: f"{p.id}@{p.sha256[:12]}"
-                for name in ("extract", "summary") for p in [prompts.load(name)]}
+                for name in (extract, "summary") for p in [prompts.load(name)]}
 
     def start_batch(self, requests: dict[str, dict[str, Any]]) -> str:
         """Send held-back model requests as a Batch API job (agent.llm); its id."""

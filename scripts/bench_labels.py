@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Labels mode with the embedded llama.cpp model: seconds, tokens, calls and prompt-cache hits
+per article.
+
+One llama.cpp server for the whole run (as a batch keeps it), the record step only (labels
+mode; no summary). Prints a line per article and the medians; the cache hit rate is read from
+the server's log ('N prefix-match hit, remaining M prompt tokens to eval'): the share of
+prompt tokens the server did not evaluate again because the previous request began alike.
+
+    .venv/bin/python scripts/bench_labels.py [--cases DIR] [--limit N] [--mode labels|record]
+
+Needs the `local` extra and a GGUF model (../shared/tools/local-model qwen1.5b). Time it on an
+idle machine: two heavy processes on 2 cores double each other's times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from pathlib import Path
+
+from agent.backends.llamacpp import LlamaCppBackend
+from agent.config import load_settings
+from agent.errors import BackendError
+from agent.extract import extract
+from evals.cases import CASES_DIR, load_cases
+from evals.record import article_of
+
+_PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
+
+
+def cache_counts(log: Path, seen: int) -> tuple[int, int, int]:
+    """Reused and evaluated prompt tokens in the server log after `seen` characters."""
+    text = log.read_text(errors="replace")
+    reused = evaluated = 0
+    for m in _PREFIX.finditer(text, seen):
+        reused += int(m.group(1))
+        evaluated += int(m.group(2))
+    return reused, evaluated, len(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=Path, default=CASES_DIR)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--mode", choices=["labels", "record"], default="labels")
+    args = parser.parse_args()
+    cases = load_cases(args.cases)
+    if args.limit:
+        cases = cases[:args.limit]
+    settings = load_settings(backend="llamacpp", summary=False, extract_mode=args.mode)
+    started = time.monotonic()
+    backend = LlamaCppBackend(settings)
+    print(f"server ready in {time.monotonic() - started:.1f} s; {len(cases)} articles, "
+          f"{args.mode} mode")
+    log = Path(backend.server.log_file.name)
+    seen = 0
+    rows: list[tuple[float, int, int, int]] = []
+    reused_all = evaluated_all = 0
+    try:
+        for case in cases:
+            t0 = time.monotonic()
+            try:
+                usage = extract(article_of(case), backend).usage
+                error = ""
+            except BackendError as exc:
+                usage, error = exc.usage, exc.one_line()
+            seconds = time.monotonic() - t0
+            backend.server.log_file.flush()
+            reused, evaluated, seen = cache_counts(log, seen)
+            reused_all += reused
+            evaluated_all += evaluated
+            prompt = sum(u.prompt_tokens for u in usage)
+            completion = sum(u.completion_tokens for u in usage)
+            rows.append((seconds, prompt, completion, len(usage)))
+            print(f"{case.id:42} {seconds:6.1f} s  prompt {prompt:5d}  output {completion:4d}  "
+                  f"calls {len(usage)}  cache {reused:5d} reused / {evaluated:5d} evaluated"
+                  f"{'  ' + error if error else ''}", flush=True)
+    finally:
+        backend.close()
+    if not rows:
+        return
+    med = [statistics.median(col) for col in zip(*rows, strict=True)]
+    hit = reused_all / (reused_all + evaluated_all) if reused_all + evaluated_all else 0.0
+    print(f"median: {med[0]:.1f} s, {med[1]:.0f} prompt tokens, {med[2]:.0f} output tokens, "
+          f"{med[3]:.0f} calls per article; prompt-cache hit rate {hit:.1%} "
+          f"({reused_all} of {reused_all + evaluated_all} prompt tokens reused)")
+
+
+if __name__ == "__main__":
+    main()
