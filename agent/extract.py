@@ -87,7 +87,7 @@ def labelled_extraction(llm: LLM, article: Article, prompt_version: str | None =
     try:
         answer, usage = llm.structured(
             messages, labels_model([c.id for c in found]), context={"article": text},
-            step=LABELS_PROMPT, schema_in_prompt=False,
+            step=LABELS_PROMPT, schema_in_prompt=False, strict=True,
             max_tokens=TRIAL_TOKENS + LABEL_TOKENS * len(found))
     except ExtractionError as exc:
         log.warning("no valid labels from the model after %d attempts; the rules' reading "

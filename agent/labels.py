@@ -39,8 +39,9 @@ _PER_ARM = frozenset({"percent", "mean change", "other"})
 
 
 class _Answer(BaseModel):
-    # Every key required in the schema (null where unknown): what strict structured output
-    # asks for, and what keeps a small model under a grammar from skipping keys.
+    # Every key required (null where unknown): what OpenAI's strict structured output asks
+    # for (agent.llm adds additionalProperties: false there), and what keeps a small model
+    # under a grammar from skipping keys.
     model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 

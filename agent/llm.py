@@ -151,17 +151,20 @@ class LLM:
 
     def structured(self, messages: list[dict[str, str]], response_model: type[T], *,
                    context: dict[str, Any], step: str, schema_in_prompt: bool = True,
-                   max_tokens: int | None = None) -> tuple[T, list[Usage]]:
+                   max_tokens: int | None = None, strict: bool = False
+                   ) -> tuple[T, list[Usage]]:
         """`schema_in_prompt=False`: where the server constrains the answer to the schema
         (llama.cpp's json_object+schema), the messages go as written, without the pydantic
         schema instructor's JSON mode pastes into the system message (thousands of tokens on
         a small model, and a system message that changes with every schema, which defeats
-        the server's prompt cache)."""
+        the server's prompt cache). `strict=True`: OpenAI's strict structured output (tools or
+        json_schema), for a schema made for it (every key required, no extra keys)."""
         self._check_context(messages)
         literal, template_context = _literal_messages(messages)
         call = _Call(self, step, asked=len(literal))
         if not schema_in_prompt and self.mode == "json_object_schema":
             call.plain = messages
+        call.strict = strict
         hooks = Hooks()
         hooks.on("parse:error", call.on_invalid)
         create = instructor.patch(create=call.send, mode=_MODES[self.mode])
@@ -366,6 +369,7 @@ class _Call:
         self.usage: list[Usage] = []
         self.rejections: list[Rejection] = []
         self.last_answer: str | None = None
+        self.strict = False
         self.plain: list[dict[str, str]] | None = None
         """The messages to send as they are, in place of instructor's rendering of them."""
         self.started = 0.0
@@ -386,6 +390,8 @@ class _Call:
         )
         if self.plain is not None:
             kwargs = {**kwargs, "messages": [*self.plain, *kwargs["messages"][self.asked:]]}
+        if self.strict:
+            kwargs = _strict(kwargs)
         if len(kwargs.get("messages", ())) > self.asked:
             kwargs = {**kwargs, "temperature": self.settings.reask_temperature,
                       "messages": _reask(kwargs["messages"][:self.asked], self.rejections)}
@@ -473,6 +479,34 @@ class _Call:
     def with_usage(self, error: BackendError) -> BackendError:
         error.usage = list(self.usage)
         return error
+
+
+def _strict(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request with OpenAI's strict flag on its schema: the server then decodes under the
+    schema (as llama.cpp's grammar does) instead of only being asked to follow it."""
+    out = dict(kwargs)
+    response_format = out.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        spec = response_format["json_schema"]
+        out["response_format"] = {**response_format, "json_schema": {
+            **spec, "schema": _closed(spec["schema"]), "strict": True}}
+    if out.get("tools"):
+        out["tools"] = [{**tool, "function": {
+            **tool["function"], "parameters": _closed(tool["function"]["parameters"]),
+            "strict": True}} for tool in out["tools"]]
+    return out
+
+
+def _closed(schema: Any) -> Any:
+    """Every object of a JSON schema with additionalProperties: false (strict mode needs it)."""
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if out.get("type") == "object":
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
 
 
 def _first_line(text: str) -> str:

@@ -214,6 +214,12 @@ def test_labels_flow_in_every_structured_mode(
     else:
         schema = request["tools"][0]["function"]["parameters"]
     assert schema["$defs"]["Candidates"]["required"] == ["C1", "C2", "C3", "C4", "C5"]
+    if mode != "json_object_schema":  # strict: every object closed
+        assert all(d.get("additionalProperties") is False for d in schema["$defs"].values())
+    if mode == "json_schema":
+        assert request["response_format"]["json_schema"]["strict"] is True
+    if mode == "tools":
+        assert request["tools"][0]["function"]["strict"] is True
     assert extraction.prompt == "labels/v1"
     lung = [r for r in extraction.record.results if r.endpoint == "lung function"]
     assert lung and lung[0].estimate is not None
