@@ -4,6 +4,7 @@ that refuses to replay an answer to a prompt that has changed."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -282,7 +283,7 @@ def fake_folder(base: Path, **changes: Any) -> Path:
 def test_a_changed_prompt_makes_the_cassettes_out_of_date(tmp_path: Path,
                                                           cases_dir: Path) -> None:
     prompts_now = fingerprint(MODEL, "json_object_schema")["prompts"]
-    old = {**prompts_now, "extract": {**prompts_now["extract"], "sha256": "0" * 64}}
+    old = {**prompts_now, "labels": {**prompts_now["labels"], "sha256": "0" * 64}}
     fake_folder(tmp_path / "cassettes", prompts=old)
     for backends in (["llamacpp"], None):  # named, and found by default
         with pytest.raises(CassetteOutOfDate, match="cassette out of date: prompts changed"
@@ -335,7 +336,7 @@ def edited_prompts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """A copy of prompts/ whose extraction prompt says one thing more."""
     root = tmp_path / "prompts"
     shutil.copytree(prompts.prompts_root(), root)
-    path = root / "extract" / "v1.yaml"
+    path = root / "labels" / "v1.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("content: |\n", "content: |\n      Be brief.\n", 1),
                     encoding="utf-8")
@@ -400,7 +401,15 @@ class FakeServer:
         self.calls += 1
         text = json.dumps(body["messages"])
         tool = body["tools"][0]["function"]["name"]
-        if tool == "DraftRecord":
+        if tool == "Labels":
+            ids = dict.fromkeys(re.findall(r"^(C\d+):", body["messages"][-1]["content"], re.M))
+            arguments = json.dumps({
+                "trial_names": [], "intervention": None, "comparator": None, "population": None,
+                "condition": None, "primary_endpoint": None,
+                "primary_endpoint_met": "not_stated", "missed": [],
+                "candidates": {i: {"endpoint": "a value", "kind": "secondary", "arm": None}
+                               for i in ids}})
+        elif tool == "DraftRecord":
             (arguments,) = [d for title, d in self.drafts.items() if json.dumps(title)[1:-1]
                             in text]
         else:
