@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from agent import prompts, rules
 from agent.anchor import anchor_record
 from agent.backends.base import Backend
+from agent.config import ExtractMode
 from agent.document import conclusion_of
 from agent.draft import DraftRecord
 from agent.errors import ExtractionError
@@ -22,6 +23,8 @@ from agent.schema import Article, TrialRecord, Usage
 log = logging.getLogger("trialbrief.extract")
 PROMPT = "extract"
 LABELS_PROMPT = "labels"
+PROMPTS: dict[ExtractMode, str] = {"labels": LABELS_PROMPT, "record": PROMPT}
+"""The prompt each extract mode drafts a record from."""
 LABEL_TOKENS = 48
 """Output tokens a candidate's label may take (max_tokens is sized to the candidates)."""
 TRIAL_TOKENS = 320

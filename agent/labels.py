@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -32,7 +32,7 @@ from agent.schema import Disagreement, Measure, PrimaryMet, Span
 from agent.textmatch import find_in
 
 Kind = Literal["primary", "secondary", "safety", "not_a_result"]
-_MEASURES: frozenset[str] = frozenset(Measure.__args__)  # type: ignore[attr-defined]
+_MEASURES: frozenset[str] = frozenset(get_args(Measure))
 MAX_MISSED = 3
 _PER_ARM = frozenset({"percent", "mean change", "other"})
 """Measures a single arm has; a ratio or a difference belongs to no arm."""
@@ -150,6 +150,19 @@ class Merged:
     draft: DraftRecord
     disagreements: list[Disagreement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    about: list[tuple[Disagreement, DraftResult, str]] = field(default_factory=list)
+    """Disagreements on one result: their pointer is set once the results have their final
+    order (some dropped, some added, all in text order)."""
+
+    def on_result(self, result: DraftResult, name: str, **fields: Any) -> None:
+        d = Disagreement(field="", **fields)
+        self.disagreements.append(d)
+        self.about.append((d, result, name))
+
+    def point(self) -> None:
+        index = {id(r): i for i, r in enumerate(self.draft.results)}
+        for d, result, name in self.about:
+            d.field = f"/results/{index[id(result)]}/{name}"
 
 
 def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], text: str
@@ -158,7 +171,6 @@ def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], 
     doc = analyse(text)
     merged = Merged(draft.model_copy(deep=True))
     out = merged.draft
-    copies = list(out.results)
     _trial_fields(out, answer, text, merged)
     labels = answer.labels()
     dropped: set[tuple[str, int]] = set()
@@ -175,7 +187,7 @@ def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], 
     out.safety = [s for i, s in enumerate(out.safety) if ("safety", i) not in dropped]
     out.results += _missed_results(answer.missed, out, doc, merged)
     out.results.sort(key=lambda r: _place(text, r.estimate, r.quote))
-    _point_disagreements(merged, copies, out.results)
+    merged.point()
     return merged
 
 
@@ -226,9 +238,8 @@ def _label_result(out: DraftRecord, c: Candidate, label: CandidateLabel, doc: Do
         if r.arm is None:
             r.arm = label.arm.strip()
         elif not _same_words(r.arm, label.arm):
-            merged.disagreements.append(Disagreement(
-                field=f"/results/{c.index}/arm", rules=r.arm, model=label.arm, kept="rules",
-                why="the arm the parser read next to the value"))
+            merged.on_result(r, "arm", rules=r.arm, model=label.arm, kept="rules",
+                             why="the arm the parser read next to the value")
     _primary_flag(out, r, c, label, doc, merged)
     return False
 
@@ -239,18 +250,17 @@ def _primary_flag(out: DraftRecord, r: DraftResult, c: Candidate, label: Candida
     rules = r.is_primary is True
     if model == rules:
         return
-    sentence = doc.text[slice(*doc.sentence_of(c.at))]
-    prefix = doc.text[doc.sentence_of(c.at)[0]:c.at]
+    start, end = doc.sentence_of(c.at)
+    sentence, prefix = doc.text[start:end], doc.text[start:c.at]
     supported = (names_primary(prefix) or mentions_primary(sentence, out.primary_endpoint)
                  or matches_primary(r.endpoint, out.primary_endpoint))
     keep_model = model == supported
     if keep_model:
         r.is_primary = model
-    merged.disagreements.append(Disagreement(
-        field=f"/results/{c.index}/is_primary", rules=_flag(rules), model=_flag(model),
-        kept="model" if keep_model else "rules",
-        why=("its sentence names the primary endpoint" if supported
-             else "its sentence does not name the primary endpoint")))
+    merged.on_result(r, "is_primary", rules=_flag(rules), model=_flag(model),
+                     kept="model" if keep_model else "rules",
+                     why=("its sentence names the primary endpoint" if supported
+                          else "its sentence does not name the primary endpoint"))
 
 
 def _flag(primary: bool) -> str:
@@ -262,9 +272,10 @@ def _label_safety(finding: DraftSafety, c: Candidate, label: CandidateLabel, doc
     weak = finding.event == UNNAMED or weak_label(finding.event)
     if label.kind == "not_a_result":
         return weak
-    if _supported(label.endpoint, _window(doc, c.at)) and not weak_label(label.endpoint):
+    window = _window(doc, c.at)
+    if _supported(label.endpoint, window) and not weak_label(label.endpoint):
         finding.event = label.endpoint.strip()
-    if finding.arm is None and label.arm and _supported(label.arm, _window(doc, c.at)):
+    if finding.arm is None and label.arm and _supported(label.arm, window):
         finding.arm = label.arm.strip()
     return False
 
@@ -278,9 +289,13 @@ def _missed_results(missed: list[MissedResult], out: DraftRecord, doc: Document,
     added: list[DraftResult] = []
     for m in missed[:MAX_MISSED]:
         span = find_in(text, m.quote) if m.quote.strip() else None
-        if span is None or not _supported(m.endpoint, text):
+        if span is None:
             merged.notes.append(f"a result the model added was left out: its quote "
                                 f"{m.quote[:60]!r} is not in the article")
+            continue
+        if not _supported(m.endpoint, text):
+            merged.notes.append(f"a result the model added was left out: its endpoint "
+                                f"{m.endpoint[:60]!r} is not named in the article")
             continue
         for t in doc.tuples:
             est = t.estimate
@@ -300,21 +315,6 @@ def _result_of(doc: Document, t: Any, endpoint: str, span: Span) -> DraftResult:
         endpoint=endpoint, measure=measure, estimate=t.estimate.text,
         ci_lower=t.ci.lower.text if t.ci else None, ci_upper=t.ci.upper.text if t.ci else None,
         p=p_text(doc, t.p), quote=doc.text[start:end])
-
-
-def _point_disagreements(merged: Merged, copies: list[DraftResult],
-                         final: list[DraftResult]) -> None:
-    """Result pointers were written against the rules' order; the merged record has its own
-    (results dropped, results added, all in text order)."""
-    moved: dict[str, str] = {}
-    for i, r in enumerate(copies):
-        at = next((j for j, f in enumerate(final) if f is r), None)
-        if at is not None:
-            moved[f"/results/{i}/"] = f"/results/{at}/"
-    for d in merged.disagreements:
-        old = next((o for o in moved if d.field.startswith(o)), None)
-        if old is not None:
-            d.field = moved[old] + d.field[len(old):]
 
 
 # -- support in the text --------------------------------------------------------------------

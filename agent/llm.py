@@ -161,10 +161,9 @@ class LLM:
         json_schema), for a schema made for it (every key required, no extra keys)."""
         self._check_context(messages)
         literal, template_context = _literal_messages(messages)
-        call = _Call(self, step, asked=len(literal))
-        if not schema_in_prompt and self.mode == "json_object_schema":
-            call.plain = messages
-        call.strict = strict
+        plain = not schema_in_prompt and self.mode == "json_object_schema"
+        call = _Call(self, step, asked=len(literal), plain=messages if plain else None,
+                     strict=strict)
         hooks = Hooks()
         hooks.on("parse:error", call.on_invalid)
         create = instructor.patch(create=call.send, mode=_MODES[self.mode])
@@ -360,7 +359,8 @@ for _name in ("instructor.v2.retry", "instructor"):
 class _Call:
     """One structured call: its transport attempts, re-asks, usage and rejections."""
 
-    def __init__(self, llm: LLM, step: str, *, asked: int) -> None:
+    def __init__(self, llm: LLM, step: str, *, asked: int,
+                 plain: list[dict[str, str]] | None = None, strict: bool = False) -> None:
         self.llm = llm
         self.settings = llm.settings
         self.step = step
@@ -369,8 +369,8 @@ class _Call:
         self.usage: list[Usage] = []
         self.rejections: list[Rejection] = []
         self.last_answer: str | None = None
-        self.strict = False
-        self.plain: list[dict[str, str]] | None = None
+        self.strict = strict
+        self.plain = plain
         """The messages to send as they are, in place of instructor's rendering of them."""
         self.started = 0.0
         self.deadline = 0.0

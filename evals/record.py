@@ -23,6 +23,7 @@ from agent.backends.base import Backend
 from agent.config import Settings
 from agent.draft import DraftRecord
 from agent.errors import BackendError, TrialbriefError
+from agent.extract import PROMPTS
 from agent.labels import CandidateLabel, TrialLabels
 from agent.output import Output
 from agent.pipeline import digest_article
@@ -45,6 +46,10 @@ def record_command(backend: str, cases_dir: Path | None = None) -> str:
     return f"trialbrief eval --backend {backend}{where} --record"
 
 
+EVAL_EXTRACT_MODE = Settings().extract_mode
+"""Evals run the default way of drafting a record (eval_settings leaves it as it is)."""
+
+
 def fingerprint(model: str, structured_mode: str) -> dict[str, Any]:
     """What a recorded request depends on, besides the article."""
     def schema_hash(model_cls: type[Any]) -> str:
@@ -54,9 +59,9 @@ def fingerprint(model: str, structured_mode: str) -> dict[str, Any]:
     return {
         "model": model,
         "structured_mode": structured_mode,
-        "extract_mode": "labels",
+        "extract_mode": EVAL_EXTRACT_MODE,
         "prompts": {name: {"id": prompts.load(name).id, "sha256": prompts.load(name).sha256}
-                    for name in ("labels", "summary")},
+                    for name in (PROMPTS[EVAL_EXTRACT_MODE], "summary")},
         "schemas": {"Labels": schema_hash(TrialLabels), "CandidateLabel": schema_hash(
                     CandidateLabel), "SummaryDraft": schema_hash(SummaryDraft)},
     }

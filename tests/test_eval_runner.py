@@ -34,6 +34,7 @@ from evals.gate import (
 )
 from evals.record import CassetteOutOfDate, fingerprint, write_meta
 from evals.runner import run_cli
+from scripts.stub_openai import labels_answer
 
 THREE = ("e01-altera-hf.json", "e13-late-breaker-reporting-debate.json",
          "e14-quillon-uc-trap.json")
@@ -402,13 +403,8 @@ class FakeServer:
         text = json.dumps(body["messages"])
         tool = body["tools"][0]["function"]["name"]
         if tool == "Labels":
-            ids = dict.fromkeys(re.findall(r"^(C\d+):", body["messages"][-1]["content"], re.M))
-            arguments = json.dumps({
-                "trial_names": [], "intervention": None, "comparator": None, "population": None,
-                "condition": None, "primary_endpoint": None,
-                "primary_endpoint_met": "not_stated", "missed": [],
-                "candidates": {i: {"endpoint": "a value", "kind": "secondary", "arm": None}
-                               for i in ids}})
+            ids = re.findall(r"^(C\d+):", body["messages"][-1]["content"], re.M)
+            arguments = json.dumps(labels_answer(ids))
         elif tool == "DraftRecord":
             (arguments,) = [d for title, d in self.drafts.items() if json.dumps(title)[1:-1]
                             in text]

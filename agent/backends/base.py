@@ -44,8 +44,9 @@ class Backend:
         """The prompts this backend drafts from, as name -> 'name/version@content hash': what a
         stored run must share with a new one to be reused."""
         from agent import prompts
+        from agent.extract import PROMPTS
 
-        extract = "labels" if self._model().settings.extract_mode == "labels" else "extract"
+        extract = PROMPTS[self._model().settings.extract_mode]
         return {name: f"{p.id}@{p.sha256[:12]}"
                 for name in (extract, "summary") for p in [prompts.load(name)]}
 
