@@ -232,8 +232,12 @@ def _label_result(out: DraftRecord, c: Candidate, label: CandidateLabel, doc: Do
                                 "and no statistic or endpoint of its own says otherwise")
             return True
         return False
-    if _supported(label.endpoint, window) and not weak_label(label.endpoint):
+    choice = _label_choice(r.endpoint, label.endpoint, r.estimate, doc, c.at)
+    if choice == "model":
         r.endpoint = label.endpoint.strip()
+    elif choice == "disagree":
+        merged.on_result(r, "endpoint", rules=r.endpoint, model=label.endpoint.strip(),
+                         kept="rules", why="the name the parser read beside the value")
     if label.arm and r.measure in _PER_ARM and _supported(label.arm, window):
         if r.arm is None:
             r.arm = label.arm.strip()
@@ -273,7 +277,7 @@ def _label_safety(finding: DraftSafety, c: Candidate, label: CandidateLabel, doc
     if label.kind == "not_a_result":
         return weak
     window = _window(doc, c.at)
-    if _supported(label.endpoint, window) and not weak_label(label.endpoint):
+    if _label_choice(finding.event, label.endpoint, finding.value, doc, c.at) == "model":
         finding.event = label.endpoint.strip()
     if finding.arm is None and label.arm and _supported(label.arm, window):
         finding.arm = label.arm.strip()
@@ -339,6 +343,50 @@ def _supported(label: str | None, window: str) -> bool:
         return False
     have = _words(window)
     return len(wanted & have) * 3 >= 2 * len(wanted)
+
+
+_MARKER = re.compile(r"\[C\d+\]")
+_LETTERS = re.compile(r"[^\W\d_]{3,}", re.U)
+# A label that lists several things: 'death, stroke or hospitalisation'.
+_LISTED = re.compile(r",|\b(?:or|and|oder|und|ou|et)\b")
+_SHORT_NAME = 5
+# Words that say a label is an endpoint, or how it was measured, without saying which one.
+_GENERIC = frozenset(["primary", "secondary", "endpoint", "end", "point", "outcome", "composite",
+                      "main", "key", "rate", "measure", "mean", "median", "change", "difference",
+                      "percent", "percentage", "proportion", "reduction", "relative", "absolute",
+                      "ratio", "hazard", "odd", "least", "square", "adjusted", "placebo-adjusted"])
+
+
+def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: int
+                  ) -> Literal["model", "rules", "disagree"]:
+    """Whose endpoint label a value keeps. The model's must name an endpoint in words (not
+    '0.52 (95% CI ...)', not a copy of the marked article: '[C4]88.1%' or '32% reduction in
+    stroke', not only how it was measured: 'mean change') that stand near the value: in its
+    sentence or the one before when the rules found no name, in its own sentence when they
+    did. Against a name the rules read there, the model's loses when it is one part
+    of the list the rules' label names (a composite's component given to the composite's
+    value), and disagrees when it names something else than a short name the rules read in the
+    same sentence (the model's label slipped to the neighbouring value)."""
+    if (weak_label(model) or _MARKER.search(model) or not _LETTERS.search(model)
+            or (value and value in model) or not _words(model) - _GENERIC):
+        return "rules"
+    if rules == UNNAMED or weak_label(rules):
+        return "model" if _supported(model, _window(doc, at)) else "rules"
+    start, end = doc.sentence_of(at)
+    sentence = doc.text[start:end]
+    if not _supported(model, sentence):
+        return "rules"
+    have, offered = _words(rules) - _GENERIC, _words(model) - _GENERIC
+    if offered < have and _LISTED.search(rules):
+        return "rules"
+    if not offered & have and _short_name(rules) and _supported(rules, sentence):
+        return "disagree"
+    return "model"
+
+
+def _short_name(label: str) -> bool:
+    """A label of a few words and no number: a name, not a clause the reading ran into."""
+    return len(label.split()) <= _SHORT_NAME and not any(ch.isdigit() for ch in label)
 
 
 def _same_words(a: str, b: str) -> bool:

@@ -232,9 +232,11 @@ def match_number(token: Token, approximate: bool, known: list[Known]) -> Known |
         for k in known:
             if abs(k.value - value) < 1e-9:
                 return k
-            # the summary may round: "0.8" for 0.82, "30%" for 1 − 0.70 written as 0.7
-            if (token.decimals < k.decimals or k.derived) and round(
-                    k.value, token.decimals) == round(value, token.decimals):
+            # the summary may round: "0.8" for 0.82, "30%" for 1 − 0.70 written as 0.7; but
+            # "P=0" for P=0.004 is another claim, not a rounding
+            rounded = round(k.value, token.decimals)
+            if (token.decimals < k.decimals or k.derived) and (rounded or not k.value) \
+                    and rounded == round(value, token.decimals):
                 return k
             if (approximate or token.kind == "frequency") and k.value and (
                     abs(value - k.value) / abs(k.value) <= 0.1):

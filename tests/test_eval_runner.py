@@ -18,7 +18,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import agent.rules
-from agent import prompts
+from agent import prompts, summarise
 from agent.cli import app
 from agent.draft import DraftRecord
 from evals import runner
@@ -446,11 +446,18 @@ def test_record_then_replay_offline(tmp_path: Path, cases_dir: Path,
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [*(f"{c.id}.yaml" for c in cases), "meta.json", "timings.json"])
 
-    # a summary prompt change re-records the summaries only; the extractions replay
+    # a cassette that still answers today's requests is not recorded again
     timings = json.loads((folder / "timings.json").read_text(encoding="utf-8"))
+    again = eval_args(tmp_path, cases=cases_dir, backends=["openai"], record_step="summary")
     with FakeServer(cases) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        again = eval_args(tmp_path, cases=cases_dir, backends=["openai"], record_step="summary")
+        assert run_cli(**again) == 0
+        assert server.calls == 0
+    # a change of the summary's input re-records the summaries only; the extractions replay
+    facts_text = summarise.facts_text
+    monkeypatch.setattr(summarise, "facts_text", lambda facts: facts_text(facts) + "\n(new)")
+    with FakeServer(cases) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         assert run_cli(**again) == 0
         assert server.calls == len(cases)
     monkeypatch.delenv("OPENAI_BASE_URL")

@@ -110,6 +110,51 @@ def test_a_label_whose_words_are_not_in_the_text_is_not_taken() -> None:
     assert waking.endpoint == "night-time waking"
 
 
+@pytest.mark.parametrize("copied", ["[C2]110 mL (95% CI 60–160)", "110 mL (95% CI 60–160)",
+                                    "110 mL of lung function", "mean difference"])
+def test_a_label_that_copies_the_text_or_names_no_endpoint_is_not_taken(copied: str) -> None:
+    draft, labels = parsed(answer({**GOOD, "C2": label(copied)}))
+    merged = merge(draft, labels, candidates_of(draft, ARTICLE), ARTICLE)
+    (lung,) = [r for r in merged.draft.results if r.estimate == "110"]
+    assert lung.endpoint == draft.results[1].endpoint
+
+
+ANTICOAGULANT = (
+    "ORCHARD-3: a fictional anticoagulant\nIn ORCHARD-3, 2,400 adults with atrial fibrillation "
+    "were randomised to selvaxaban or warfarin. Cardiovascular death or hospitalisation for heart "
+    "failure occurred in 6.2% with selvaxaban and 7.9% with warfarin (hazard ratio 0.78; 95% CI "
+    "0.66-0.92). Major bleeding was lower with selvaxaban (hazard ratio 0.70; 95% CI 0.55-0.89), "
+    "while intracranial haemorrhage did not differ (hazard ratio 0.95; 95% CI 0.60-1.50).\n")
+
+
+def merged_with(labels_by_value: dict[str, str]) -> Any:
+    """The anticoagulant article merged with a label per value (by the value shown)."""
+    draft = extract_draft(ANTICOAGULANT)
+    found = candidates_of(draft, ANTICOAGULANT)
+    by_id = {c.id: label(labels_by_value.get(c.shown.split(" ")[0], "unlabelled")) for c in found}
+    model = labels_model([c.id for c in found]).model_validate(answer(by_id, trial_names=[]))
+    return merge(draft, model, found, ANTICOAGULANT)
+
+
+def test_a_composites_component_does_not_rename_the_composites_value() -> None:
+    merged = merged_with({"0.78": "hospitalisation for heart failure"})
+    (composite,) = [r for r in merged.draft.results if r.estimate == "0.78"]
+    assert composite.endpoint == "cardiovascular death or hospitalisation for heart failure"
+
+
+def test_a_label_naming_the_neighbouring_endpoint_is_shown_not_taken() -> None:
+    merged = merged_with({"0.70": "intracranial haemorrhage",
+                                 "0.95": "intracranial haemorrhage"})
+    index = next(i for i, r in enumerate(merged.draft.results) if r.estimate == "0.70")
+    assert merged.draft.results[index].endpoint == "major bleeding"
+    (shown,) = [d for d in merged.disagreements if d.field == f"/results/{index}/endpoint"]
+    assert (shown.rules, shown.model, shown.kept) == (
+        "major bleeding", "intracranial haemorrhage", "rules")
+    (same,) = [r for r in merged.draft.results if r.estimate == "0.95"]
+    assert same.endpoint == "intracranial haemorrhage"
+    assert len([d for d in merged.disagreements if d.field.endswith("/endpoint")]) == 1
+
+
 def test_a_primary_flag_the_text_does_not_support_is_kept_from_the_rules_and_shown() -> None:
     draft, labels = parsed(answer({**GOOD, "C5": label("night-time waking", "primary")}))
     merged = merge(draft, labels, candidates_of(draft, ARTICLE), ARTICLE)

@@ -408,6 +408,14 @@ def test_a_component_of_a_composite_is_not_the_primary_result() -> None:
     assert matches_primary("flares", "annualised rate of moderate or severe flares")
 
 
+def test_a_result_named_without_the_primary_endpoints_timeframe_and_unit_is_primary() -> None:
+    from agent.rules.endpoints import matches_primary
+
+    primary = "annualised percentage change in lung volume over 48 weeks"
+    assert matches_primary("annualised lung volume change", primary)
+    assert not matches_primary("annualised heart volume change", primary)
+
+
 def test_a_primary_result_under_a_clause_fragment_takes_the_primary_endpoint() -> None:
     text = ("PELTA-3: fictional\n\nIn PELTA-3, 840 patients were randomised to peltamab (n=420) "
             "or placebo (n=420). The primary endpoint was total flares and hospital stays. After "

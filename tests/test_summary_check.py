@@ -61,6 +61,12 @@ def test_an_invented_number_is_an_error_with_its_span_in_the_summary() -> None:
     assert "no number of the record or the article" in flag.message
 
 
+def test_a_small_number_rounded_to_nothing_is_not_a_rounding() -> None:
+    checks = of_kind(summary_checks("Wrenatide cut the risk (HR 0.7; P=0)." + CAVEAT),
+                     "summary_number")
+    assert [(c.text, c.severity) for c in checks] == [("0.7", "ok"), ("0", "error")]
+
+
 def test_a_number_of_the_article_the_record_does_not_hold_is_named_as_such() -> None:
     rec = record()
     rec.results = rec.results[:1]  # the record left out the death result

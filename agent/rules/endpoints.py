@@ -87,6 +87,13 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][a-z]*", text)).upper()
 
 
+# A primary endpoint's timeframe and unit ('percentage change ... over 96 weeks'): the text
+# names the endpoint without them where it gives the result.
+_WHEN_AND_HOW = word_list("""
+over within after during until through week month year day hour percentage percent
+""")
+
+
 def matches_primary(endpoint: str, primary: str | None) -> bool:
     """`endpoint` names the primary endpoint: an acronym they share ('MACE'), an acronym of the
     other's words ('PFS' for 'progression-free survival'), or most of its content words."""
@@ -101,6 +108,8 @@ def matches_primary(endpoint: str, primary: str | None) -> bool:
             return True
     wanted = _content_words(re.sub(r"\([^)]*\)", "", primary))
     have = _content_words(endpoint)
+    if len(wanted - _WHEN_AND_HOW) >= 2:  # not down to one word: 'LDL-C' is not the endpoint
+        wanted, have = wanted - _WHEN_AND_HOW, have - _WHEN_AND_HOW
     if not wanted or not have:
         return False
     if have <= wanted and _ABBREVIATION.search(endpoint):
