@@ -3,10 +3,16 @@ claims, the peer-review caveat), on a hand-made article."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from agent.anchor import anchor_record
+from agent.backends.openai_compat import OpenAIBackend
+from agent.backends.rules import RulesBackend
+from agent.config import load_settings
 from agent.draft import DraftRecord, DraftResult
 from agent.house_style import load_house_style
 from agent.report import Check
@@ -15,6 +21,7 @@ from agent.summarise import SummaryDraft, SummaryRequest
 from agent.summary_check import SummaryInput, described_numbers, known_numbers
 from agent.summary_facts import build_facts
 from agent.verify import verify
+from tests.conftest import FakeModel
 
 TEXT = ("WREN-3: fictional\nPresented at the Northern Heart Congress 2026. In WREN-3, 900 "
         "patients were randomised to wrenatide (n=450) or placebo (n=450). The primary endpoint "
@@ -166,3 +173,17 @@ def test_a_number_told_as_another_endpoints_result_is_a_warning() -> None:
     # a clause that names no endpoint, or the arm only, is not read as naming another one
     plain = summary_checks("With wrenatide it was about 30% lower." + CAVEAT)
     assert not of_kind(plain, "summary_endpoint")
+
+
+def test_a_model_backend_writes_no_summary_of_an_article_without_a_trial(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    rec = record()
+    rec.is_trial_report = False
+    model = fake_model([])  # any model call fails the test
+    settings = load_settings(env={}, base_url="http://127.0.0.1:9/v1", model="fake-model")
+    backend = OpenAIBackend(settings, http_client=model.client(), sleep=lambda _s: None)
+    drafted = backend.draft_summary(request_for(rec)).summary
+    template = RulesBackend().draft_summary(request_for(rec)).summary
+    assert drafted.text == template.text
+    assert "does not report the results of a clinical trial" in drafted.text
+    assert model.requests == []
