@@ -195,9 +195,15 @@ def _trial_fields(out: DraftRecord, answer: TrialLabels, text: str, merged: Merg
     if not out.trial_names:
         out.trial_names = [n for n in answer.trial_names
                            if n.strip() and n.casefold() in text.casefold()]
-    for name in ("population", "condition", "primary_endpoint"):
+    for name in ("population", "condition"):
         if getattr(out, name) is None and _supported(getattr(answer, name), text):
             setattr(out, name, getattr(answer, name).strip())
+    if out.primary_endpoint is None and answer.primary_endpoint:
+        if _called_primary(answer.primary_endpoint, text):
+            out.primary_endpoint = answer.primary_endpoint.strip()
+        else:
+            merged.notes.append(f"the model's primary endpoint {answer.primary_endpoint[:60]!r} "
+                                "was left out: the article does not call it primary")
     model_pe = answer.primary_endpoint
     draft_pe = out.primary_endpoint
     if draft_pe and model_pe and _supported(model_pe, text) and not (
@@ -212,6 +218,17 @@ def _trial_fields(out: DraftRecord, answer: TrialLabels, text: str, merged: Merg
         merged.disagreements.append(Disagreement(
             field="/primary_endpoint_met", rules=out.primary_endpoint_met,
             model=answer.primary_endpoint_met, kept="rules", why=_met_why(out)))
+
+
+def _called_primary(endpoint: str, text: str) -> bool:
+    """Some sentence of the article calls `endpoint` primary: a model names a primary endpoint
+    for an article that states none (a round-up, a registry) from whatever outcome it reports."""
+    doc = analyse(text)
+    for start, end in doc.sentences:
+        sentence = text[start:end]
+        if names_primary(sentence) and mentions_primary(sentence, endpoint):
+            return True
+    return False
 
 
 def _met_why(out: DraftRecord) -> str:

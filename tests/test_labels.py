@@ -219,6 +219,22 @@ def test_names_arms_and_population_fill_only_what_the_rules_left_empty() -> None
     assert {a.label for a in merged.draft.arms} >= {"verdolimab", "colchicine"}
 
 
+@pytest.mark.parametrize(("sentence", "kept"), [
+    ("Flares were the primary endpoint.", True), ("Flares were counted too.", False)])
+def test_a_primary_endpoint_is_taken_from_the_model_only_where_the_article_calls_it_primary(
+        sentence: str, kept: bool) -> None:
+    text = ("A fictional trial of verdolimab\nPatients with gout were randomised to verdolimab "
+            f"or colchicine. {sentence} Fewer flares occurred (HR 0.70; 95% CI 0.55-0.89).\n")
+    draft = extract_draft(text)
+    draft.primary_endpoint = None  # as when the rules read none
+    found = candidates_of(draft, text)
+    data = answer({c.id: label("flares", "primary") for c in found}, trial_names=[],
+                  primary_endpoint="flares")
+    merged = merge(draft, labels_model([c.id for c in found]).model_validate(data), found, text)
+    assert (merged.draft.primary_endpoint == "flares") is kept
+    assert any("does not call it primary" in n for n in merged.notes) is not kept
+
+
 # -- end to end, against a scripted server in each structured-output mode ------------------
 
 
