@@ -45,8 +45,17 @@ BENEFIT = re.compile(
     r"\b(?:reduc|lower|improv|prolong|extend|cut|better|benefit|effective|work(?:s|ed)\b|help|"
     r"protect|superior|significant|success|slow|prevent|halv|fewer|less likely|longer)\w*", re.I)
 HEDGE = re.compile(
-    r"\b(?:not|no|nothing|none|never|did not|didn't|does not|failed|without|neither|nor|"
-    r"unclear|uncertain|cannot|can't|could not)\b", re.I)
+    r"\b(?:not|no|nothing|none|never|did not|didn't|does not|doesn't|don't|isn't|wasn't|"
+    r"weren't|won't|hasn't|haven't|failed|without|neither|nor|unclear|uncertain|cannot|can't|"
+    r"could not)\b", re.I)
+# The question a trial asks, not its answer: 'to see if X works better', 'compared X with Y for
+# preventing Z', 'the effectiveness of X'. Masked up to the end of its clause before a sentence
+# is read for a claim of benefit.
+PURPOSE = re.compile(
+    r"\b(?:whether|to see (?:if|whether)|to find out|to test|to compare|to assess|to evaluate"
+    r"|(?:goal|aim|purpose|question) (?:is|was) to|designed to|set out to|if (?:one|it|the|this)"
+    r"\b[^,;.]*\bcan\b|for (?:preventing|reducing|lowering|improving|slowing|treating)"
+    r"|the (?:effectiveness|efficacy|benefits?) of)[^,;.]*", re.I)
 CAVEAT = re.compile(r"peer[- ]review", re.I)
 SAFETY_CLAIM = re.compile(
     r"\b(?:safe|safely|well[- ]tolerated|tolerated well|generally tolerated)\b", re.I)
@@ -328,7 +337,7 @@ def _unhedged_claims(summary: SummaryInput, claim: re.Pattern[str],
     names = _record_words(record) if record is not None else set()
     for i, (start, end) in enumerate(split_sentences(summary.text)):
         sentence = _masked(summary.text[start:end], names)
-        found = claim.search(sentence)
+        found = claim.search(PURPOSE.sub(lambda m: " " * len(m.group(0)), sentence))
         if found is not None and not HEDGE.search(sentence):
             yield i, (start, end), found
 

@@ -98,6 +98,23 @@ def test_a_hedged_sentence_is_not_spin() -> None:
     assert not of_kind(summary_checks(text, record(met="no")), "summary_spin")
 
 
+@pytest.mark.parametrize("sentence", [
+    "WREN-3 compared wrenatide with placebo for preventing heart problems.",
+    "The goal was to see if wrenatide works better than placebo.",
+    "The study looked at the effectiveness of wrenatide in heart failure.",
+    "Wrenatide doesn't help people with heart failure more than placebo.",
+    "More research is needed to find out if wrenatide can help."])
+def test_the_question_a_trial_asks_or_a_denied_benefit_is_not_spin(sentence: str) -> None:
+    assert not of_kind(summary_checks(sentence + CAVEAT, record(met="no")), "summary_spin")
+
+
+def test_a_benefit_claimed_after_the_trials_question_is_still_spin() -> None:
+    text = ("The study set out to test wrenatide, and wrenatide reduced heart problems."
+            + CAVEAT)
+    (flag,) = of_kind(summary_checks(text, record(met="no")), "summary_spin")
+    assert "'reduc" in flag.message
+
+
 def test_a_met_claim_the_statistics_doubt_makes_benefit_claims_spin() -> None:
     # The record calls the death result (CI crossing 1) its met primary endpoint.
     rec = record()
