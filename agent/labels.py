@@ -171,7 +171,7 @@ def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], 
     doc = analyse(text)
     merged = Merged(draft.model_copy(deep=True))
     out = merged.draft
-    _trial_fields(out, answer, text, merged)
+    _trial_fields(out, answer, doc, merged)
     labels = answer.labels()
     dropped: set[tuple[str, int]] = set()
     for c in candidates:
@@ -191,7 +191,9 @@ def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], 
     return merged
 
 
-def _trial_fields(out: DraftRecord, answer: TrialLabels, text: str, merged: Merged) -> None:
+def _trial_fields(out: DraftRecord, answer: TrialLabels, doc: Document, merged: Merged
+                  ) -> None:
+    text = doc.text
     if not out.trial_names:
         out.trial_names = [n for n in answer.trial_names
                            if n.strip() and n.casefold() in text.casefold()]
@@ -199,7 +201,7 @@ def _trial_fields(out: DraftRecord, answer: TrialLabels, text: str, merged: Merg
         if getattr(out, name) is None and _supported(getattr(answer, name), text):
             setattr(out, name, getattr(answer, name).strip())
     if out.primary_endpoint is None and answer.primary_endpoint:
-        if _called_primary(answer.primary_endpoint, text):
+        if _called_primary(answer.primary_endpoint, doc):
             out.primary_endpoint = answer.primary_endpoint.strip()
         else:
             merged.notes.append(f"the model's primary endpoint {answer.primary_endpoint[:60]!r} "
@@ -220,15 +222,12 @@ def _trial_fields(out: DraftRecord, answer: TrialLabels, text: str, merged: Merg
             model=answer.primary_endpoint_met, kept="rules", why=_met_why(out)))
 
 
-def _called_primary(endpoint: str, text: str) -> bool:
+def _called_primary(endpoint: str, doc: Document) -> bool:
     """Some sentence of the article calls `endpoint` primary: a model names a primary endpoint
     for an article that states none (a round-up, a registry) from whatever outcome it reports."""
-    doc = analyse(text)
-    for start, end in doc.sentences:
-        sentence = text[start:end]
-        if names_primary(sentence) and mentions_primary(sentence, endpoint):
-            return True
-    return False
+    return any(names_primary(doc.text[start:end]) and mentions_primary(doc.text[start:end],
+                                                                       endpoint)
+               for start, end in doc.sentences)
 
 
 def _met_why(out: DraftRecord) -> str:
