@@ -383,8 +383,9 @@ def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: 
     of the list the rules' label names (a composite's component given to the composite's
     value), and disagrees when it names something else than a short name the rules read in the
     same sentence (the model's label slipped to the neighbouring value)."""
-    if (weak_label(model) or _MARKER.search(model) or not _LETTERS.search(model)
-            or (value and value in model) or not _words(model) - _GENERIC):
+    offered = _words(model) - _GENERIC
+    if (not offered or weak_label(model) or _MARKER.search(model)
+            or not _LETTERS.search(model) or (value and value in model)):
         return "rules"
     if rules == UNNAMED or weak_label(rules):
         return "model" if _supported(model, _window(doc, at)) else "rules"
@@ -392,7 +393,7 @@ def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: 
     sentence = doc.text[start:end]
     if not _supported(model, sentence):
         return "rules"
-    have, offered = _words(rules) - _GENERIC, _words(model) - _GENERIC
+    have = _words(rules) - _GENERIC
     if offered < have and _LISTED.search(rules):
         return "rules"
     if not offered & have and _short_name(rules) and _supported(rules, sentence):

@@ -21,7 +21,7 @@ from agent.language import LANGUAGES
 from agent.llm import LLM
 from agent.output import Summary
 from agent.report import Report
-from agent.rules.summary import plain_words
+from agent.rules.summary import plain_words, template_summary
 from agent.schema import TrialRecord, Usage
 from agent.summary_check import (
     Known,
@@ -85,7 +85,17 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
 
     request = SummaryRequest(facts, style, known_numbers(record, report),
                              described_numbers(record), prompt_version, check)
+    if not record.is_trial_report:
+        # nothing for a model to tell: asked anyway, a small model invents a study
+        return template_summarised(request)
     return backend.draft_summary(request)
+
+
+def template_summarised(request: SummaryRequest) -> Summarised:
+    """The template's summary of the facts: the rules backend's draft, and every backend's
+    for an article that reports no trial."""
+    return Summarised(assemble(template_summary(request.facts, request.style),
+                               request.facts.caveat))
 
 
 def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:

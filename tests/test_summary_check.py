@@ -17,7 +17,7 @@ from agent.draft import DraftRecord, DraftResult
 from agent.house_style import load_house_style
 from agent.report import Check
 from agent.schema import TrialRecord
-from agent.summarise import SummaryDraft, SummaryRequest
+from agent.summarise import SummaryDraft, SummaryRequest, summarise
 from agent.summary_check import SummaryInput, described_numbers, known_numbers
 from agent.summary_facts import build_facts
 from agent.verify import verify
@@ -199,8 +199,9 @@ def test_a_model_backend_writes_no_summary_of_an_article_without_a_trial(
     model = fake_model([])  # any model call fails the test
     settings = load_settings(env={}, base_url="http://127.0.0.1:9/v1", model="fake-model")
     backend = OpenAIBackend(settings, http_client=model.client(), sleep=lambda _s: None)
-    drafted = backend.draft_summary(request_for(rec)).summary
-    template = RulesBackend().draft_summary(request_for(rec)).summary
+    report, style = verify(rec, TEXT), load_house_style()
+    drafted = summarise(rec, report, TEXT, backend, style).summary
+    template = summarise(rec, report, TEXT, RulesBackend(), style).summary
     assert drafted.text == template.text
     assert "does not report the results of a clinical trial" in drafted.text
     assert model.requests == []

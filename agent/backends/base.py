@@ -35,14 +35,9 @@ class Backend:
         return model_extraction(llm, article, prompt_version)
 
     def draft_summary(self, request: SummaryRequest) -> Summarised:
-        """The summary draft of this backend: a model's, from the summary prompt. An article
-        that reports no trial has nothing for a model to tell (asked anyway, a small model
-        invents a study): it gets the template's statement, with no model call."""
-        from agent.rules.summary import template_summary
-        from agent.summarise import Summarised, assemble, model_summary
+        """The summary draft of this backend: a model's, from the summary prompt."""
+        from agent.summarise import model_summary
 
-        if not request.facts.is_trial_report:
-            return Summarised(assemble(template_summary(request.facts, request.style), None))
         return model_summary(self._model(), request)
 
     def prompt_ids(self) -> dict[str, str]:

@@ -30,8 +30,6 @@ class RulesBackend(Backend):
         return rules_extraction(article)
 
     def draft_summary(self, request: SummaryRequest) -> Summarised:
-        from agent.rules.summary import template_summary
-        from agent.summarise import Summarised, assemble
+        from agent.summarise import template_summarised
 
-        draft = template_summary(request.facts, request.style)
-        return Summarised(assemble(draft, request.facts.caveat))
+        return template_summarised(request)
