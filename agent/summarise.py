@@ -20,9 +20,9 @@ from agent.house_style import HouseStyle
 from agent.language import LANGUAGES
 from agent.llm import LLM
 from agent.output import Summary
-from agent.report import Report
+from agent.report import Check, Report
 from agent.rules.summary import plain_words, template_summary
-from agent.schema import TrialRecord, Usage
+from agent.schema import Span, TrialRecord, Usage
 from agent.summary_check import (
     Known,
     SummaryInput,
@@ -33,6 +33,7 @@ from agent.summary_check import (
 )
 from agent.summary_draft import SummaryDraft
 from agent.summary_facts import Comparison, SummaryFacts, build_facts
+from agent.summary_mend import mend
 
 PROMPT = "summary"
 _PRESENTED = re.compile(r"\bpresent(?:ed|ation)\b|congress|\bKongress|\bvorgestellt|\bcongrès|"
@@ -57,17 +58,24 @@ class SummaryRequest:
     known: list[Known]
     described: set[float]
     prompt_version: str | None = None
-    check: Callable[[str], list[str]] | None = None
-    """The summary checks' errors on a draft's text (numbers aside), for the re-ask."""
+    checks: Callable[[str], list[Check]] | None = None
+    """The summary checks of a summary's text, as `verify` runs them on the published one."""
 
     @property
     def main_result_given(self) -> bool:
         return self.facts.main is not None or bool(self.facts.primary_values)
 
+    def problems(self, text: str) -> list[str]:
+        """The checks' errors on a draft's text (numbers aside: the validator words those),
+        for the re-ask."""
+        found = self.checks(text) if self.checks is not None else []
+        return [f"{c.text or 'the summary'}: {c.message}" for c in found
+                if c.severity == "error" and c.kind != "summary_number"]
+
     def validation_context(self) -> dict[str, object]:
         return {"known": self.known, "described": self.described,
                 "main_result_given": self.main_result_given,
-                "comma_decimal": self.facts.language != "en", "checker": self.check}
+                "comma_decimal": self.facts.language != "en", "checker": self.problems}
 
 
 def summarise(record: TrialRecord, report: Report, article_text: str, backend: Backend,
@@ -78,13 +86,13 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
     summary_input = partial(SummaryInput, language=language, style=style,
                             congress_report=congress_report(record, article_text))
 
-    def check(text: str) -> list[str]:
-        return [f"{c.text or 'the summary'}: {c.message}"
-                for c in check_summary(summary_input(text), record, report, analyse(article_text))
-                if c.severity == "error" and c.kind != "summary_number"]
+    doc = analyse(article_text)
+
+    def checks(text: str) -> list[Check]:
+        return check_summary(summary_input(text), record, report, doc)
 
     request = SummaryRequest(facts, style, known_numbers(record, report),
-                             described_numbers(record), prompt_version, check)
+                             described_numbers(record), prompt_version, checks)
     if not record.is_trial_report:
         # nothing for a model to tell: asked anyway, a small model invents a study
         return template_summarised(request)
@@ -100,13 +108,15 @@ def template_summarised(request: SummaryRequest) -> Summarised:
 
 def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:
     """A model's draft from the facts, re-asked (with what failed) when a number is not one of
-    them; after the last attempt the draft with the fewest faults is kept and flagged."""
+    them or a check finds an error; after the last attempt the draft with the fewest faults is
+    kept. Either is mended (`summary_mend`) before it is published."""
     prompt = prompts.load(PROMPT, request.prompt_version)
     facts = request.facts
     messages = prompt.render(facts=facts_text(facts), primary_status=primary_rule(facts),
                              language=LANGUAGES.get(facts.language, facts.language),
                              tone=request.style.tone,
                              words=f"{request.style.min_words}-{request.style.max_words}")
+    notes: list[str] = []
     try:
         draft, usage = llm.structured(messages, SummaryDraft, step=PROMPT,
                                       context=request.validation_context())
@@ -114,12 +124,28 @@ def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:
         kept = exc.kept(SummaryDraft)
         if kept is None:
             raise
-        summary = assemble(kept, facts.caveat)
-        summary.notes.append(f"No summary of the model passed validation in {exc.attempts} "
-                             "attempts; the one with the fewest faults is kept as it is "
-                             "and its unverified numbers are flagged.")
-        return Summarised(summary, list(exc.usage), prompt.id)
-    return Summarised(assemble(draft, facts.caveat), usage, prompt.id)
+        draft, usage = kept, list(exc.usage)
+        notes.append(f"No summary of the model passed validation in {exc.attempts} attempts; "
+                     "the one with the fewest faults is kept.")
+    summary = mended_summary(draft, request)
+    summary.notes[:0] = notes
+    return Summarised(summary, usage, prompt.id)
+
+
+def mended_summary(draft: SummaryDraft, request: SummaryRequest) -> Summary:
+    """The model's draft with each section that fails the checks (or keeps the body above the
+    house grade) replaced by the template's; without checks, the draft as it is."""
+    caveat = request.facts.caveat
+    if request.checks is None:
+        return assemble(draft, caveat)
+    mended = mend(draft, template_summary(request.facts, request.style),
+                  lambda d: layout(d, caveat), request.checks, request.style.max_grade)
+    summary = assemble(mended.draft, caveat)
+    summary.template_sections = list(mended.replaced)
+    note = mended.note()
+    if note:
+        summary.notes.append(note)
+    return summary
 
 
 def peer_review_caveat(record: TrialRecord, article_text: str, style: HouseStyle) -> str | None:
@@ -138,17 +164,39 @@ def congress_report(record: TrialRecord, article_text: str) -> bool:
         record.congress or _PRESENTED.search(article_text))
 
 
+_PARAGRAPHS = (("headline",), ("standfirst",), ("tested", "participants"), ("findings",),
+               ("side_effects",), ("meaning",))
+
+
+def layout(draft: SummaryDraft, caveat: str | None) -> tuple[str, dict[str, Span]]:
+    """The draft as one text (its sections in paragraphs, the caveat last) and where each
+    section stands in it."""
+    paragraphs: list[str] = []
+    spans: dict[str, Span] = {}
+    at = 0
+    for names in _PARAGRAPHS:
+        pieces = [(name, text) for name in names
+                  for text in [_sentence(getattr(draft, name) or "") if name != "headline"
+                               else draft.headline.strip()] if text]
+        if not pieces:
+            continue
+        at += 2 if paragraphs else 0
+        for name, text in pieces:
+            spans[name] = (at, at + len(text))
+            at += len(text) + 1
+        at -= 1
+        paragraphs.append(" ".join(text for _, text in pieces))
+    if caveat:
+        paragraphs.append(caveat)
+    return "\n\n".join(paragraphs), spans
+
+
 def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:
-    standfirst = _sentence(draft.standfirst)
-    paragraphs = [draft.headline.strip(), standfirst,
-                  " ".join(_sentence(x) for x in (draft.tested, draft.participants) if x.strip()),
-                  _sentence(draft.findings), _sentence(draft.side_effects or ""),
-                  _sentence(draft.meaning), caveat or ""]
-    text = "\n\n".join(p for p in paragraphs if p)
-    body = "\n\n".join(p for p in paragraphs[1:] if p)
-    return Summary(headline=draft.headline.strip(), standfirst=standfirst or None, text=text,
-                   reading_grade=round(reading_grade(body), 1)
-                   if body else None,
+    text, _ = layout(draft, caveat)
+    body = text.partition("\n\n")[2]
+    return Summary(headline=draft.headline.strip(),
+                   standfirst=_sentence(draft.standfirst) or None, text=text,
+                   reading_grade=round(reading_grade(body), 1) if body else None,
                    words=len(text.split()), peer_review_caveat=caveat is not None)
 
 

@@ -12,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from agent.numbers import tokenize
 from agent.summary_check import APPROXIMATE, match_number
 
+SECTIONS = ("headline", "standfirst", "tested", "participants", "findings", "side_effects",
+            "meaning")
+"""The sections of a draft, in the order they are published."""
+
 
 class SummaryDraft(BaseModel):
     # The error text goes back to the model on a re-ask: the message, not a dump of the input.
@@ -52,10 +56,7 @@ class SummaryDraft(BaseModel):
         return "\n\n".join(self.sections())
 
     def named_sections(self) -> list[tuple[str, str]]:
-        parts = [("headline", self.headline), ("standfirst", self.standfirst),
-                 ("tested", self.tested), ("participants", self.participants),
-                 ("findings", self.findings), ("side_effects", self.side_effects or ""),
-                 ("meaning", self.meaning)]
+        parts = [(name, getattr(self, name) or "") for name in SECTIONS]
         return [(name, text) for name, text in parts if text.strip()]
 
     def sections(self) -> list[str]:

@@ -52,6 +52,8 @@ METRIC_ROWS: tuple[tuple[str, str], ...] = (
     ("spin_flags", "summary: spin flags"),
     ("reading_grade", "summary: reading grade (target ≤ 8)"),
     ("summary_words", "summary: words"),
+    ("summary_model_whole", "summary: model's draft published whole"),
+    ("summary_sections_replaced", "summary: model sections replaced by the template"),
     ("summary_content", "summary: content told (arms, n, primary, caveat)"),
     ("summary_direction_agreement", "summary: verdict and direction agree with gold"),
     ("summary_unclear_misused", "summary: 'not yet clear' despite a primary result"),
@@ -69,7 +71,8 @@ VERIFIER_ROWS: tuple[tuple[str, str], ...] = (
     ("fault_exactness", "fault exactness"),
     ("false_flag_rate", "false flag rate (gold records)"),
 )
-_ONE_DECIMAL = frozenset({"reading_grade", "summary_words", "seconds_per_article",
+_ONE_DECIMAL = frozenset({"reading_grade", "summary_words", "summary_sections_replaced",
+                          "seconds_per_article",
                           "seconds_total", "prompt_tokens_per_article",
                           "completion_tokens_per_article", "attempts_per_article"})
 _COUNTS = frozenset({"cases", "failed_runs", "verified", "verified_incomplete",

@@ -399,6 +399,10 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
             d for s in summaries if (d := s.direction_agrees) is not None),
         "summary_unclear_misused": sum(1 for s in summaries if s.unclear_misused),
         "reading_grade": _mean(s.reading_grade for s in summaries),
+        "summary_model_whole": _share(s.replaced_sections == 0 for s in summaries
+                                      if s.replaced_sections is not None),
+        "summary_sections_replaced": _mean(float(s.replaced_sections) for s in summaries
+                                           if s.replaced_sections is not None),
         "summary_words": _mean(float(s.words) for s in summaries),
         "prompt_tokens_per_article": _mean(float(c.cost.prompt_tokens) for c in cases),
         "completion_tokens_per_article": _mean(float(c.cost.completion_tokens) for c in cases),

@@ -572,6 +572,9 @@ class SummaryScore:
     """Direction or significance words the checks found contradicting the numbers."""
     unclear_misused: bool = False
     """'Not yet clear' (or the like) although the gold holds a primary result."""
+    replaced_sections: int | None = None
+    """Sections of a model's draft the template's wording replaced (agent.summary_mend); None
+    where no model drafted the summary."""
 
     @property
     def direction_agrees(self) -> bool | None:
@@ -660,6 +663,8 @@ def score_summary(output: Output | None, gold: TrialRecord | None = None) -> Sum
         direction_errors=sum(1 for c in output.checks
                              if c.kind in ("summary_direction", "summary_significance")),
         unclear_misused=gold_primary and bool(NOT_YET_CLEAR.search(text)),
+        replaced_sections=len(output.summary.template_sections)
+        if any(u.step == "summary" for u in output.usage) else None,
     )
 
 

@@ -327,16 +327,21 @@ def test_a_summary_with_a_verified_number_passes(
     assert output.prompts == {"extract": "extract/v1", "summary": "summary/v2"}
 
 
-def test_an_invented_summary_number_is_reasked_then_kept_and_flagged(
+def test_an_invented_summary_number_is_reasked_then_its_section_mended(
         fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    """No answer passes: the one with the fewest faults is kept, and its section with the
+    invented number is replaced by the template's verified wording, with a note."""
     invented = summary_json("Events fell by 61%.")
     model = fake_model([completion(draft_json()), completion(invented), completion(invented)])
     backend, _ = backend_for(model)
     output = digest_article(article_of_text(), settings(summary=True), backend)
-    assert output.status == "needs_review"
-    assert output.summary is not None and output.summary.notes
-    (flag,) = [c for c in output.report.errors if c.kind == "summary_number"]
-    assert flag.text == "61%" and output.summary.text[slice(*flag.span)] == "61%"
+    summary = output.summary
+    assert summary is not None and "61%" not in summary.text
+    assert summary.template_sections == ["findings"] and "0.75" in summary.text
+    assert summary.notes[0].startswith("No summary of the model passed validation in 2")
+    assert "findings (61%: 61% matches no number of the record" in summary.notes[1]
+    assert "A pill cut events" in summary.text  # the sections without a fault are the model's
+    assert not [c for c in output.report.errors if c.kind == "summary_number"]
     assert [u.step for u in output.usage] == ["extract", "summary", "summary"]
 
 
@@ -351,12 +356,13 @@ def test_a_summary_that_claims_a_benefit_the_trial_did_not_show_is_reasked(
                            "meaning": "It did not meet its main goal."})
 
     spun = draft("The pill reduced events and worked well.")
-    honest = draft("There was no clear difference between the groups.")
+    honest = draft("The main goal was not met (hazard ratio 0.75).")
     model = fake_model([completion(draft_json(primary_endpoint_met="no")), completion(spun),
                         completion(honest)])
     backend, _ = backend_for(model)
     output = digest_article(article_of_text(), settings(summary=True), backend)
-    assert output.summary is not None and "no clear difference" in output.summary.text
+    assert output.summary is not None and "not met (hazard ratio 0.75)" in output.summary.text
+    assert output.summary.template_sections == []
     reask = model.requests[-1]["messages"][-1]["content"]
     assert "claims a benefit" in reask
     assert [u.outcome for u in output.usage if u.step == "summary"] == ["invalid", "ok"]

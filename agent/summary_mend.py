@@ -1,0 +1,114 @@
+"""A model's summary draft, mended section by section with the template's verified wording.
+
+The re-asks hold a model's draft to the facts, but a small model does not always pass them, and
+the reading grade and what the draft leaves out are not re-asked at all. A draft is not published
+as the model wrote it when it fails the summary checks: each section that carries a fault (a
+number that is not one of the facts, spin, a wrong direction or significance, a claim of safety
+without a basis, a word the house style avoids) or that should carry what the draft leaves out
+(the primary result, n, a serious safety finding) is replaced by the same section of the
+template's summary, which says only what the record verifies; then, while the body reads above
+the house style's grade, the model's hardest section goes the same way. The editor is told which
+sections were replaced and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent.report import Check
+from agent.schema import Span
+from agent.summary_check import NOT_YET_CLEAR, reading_grade
+from agent.summary_draft import SECTIONS, SummaryDraft
+
+Layout = Callable[[SummaryDraft], tuple[str, dict[str, Span]]]
+"""A draft -> its text as published and where each section stands in it."""
+
+# Warnings that mark a section as wrong, not merely improvable.
+_FAULT_WARNINGS = frozenset({"summary_spin", "summary_safety_claim", "summary_style",
+                             "summary_endpoint"})
+# What the draft leaves out, and the section of the template that tells it.
+_GAPS = {"summary_missing_primary": "findings", "summary_missing_n": "participants",
+         "summary_missing_safety": "side_effects"}
+# Judged on the whole text, not on a section: the grade is mended on its own below.
+_WHOLE_TEXT = frozenset({"summary_length", "summary_grade", "summary_caveat"})
+
+
+@dataclass
+class Mended:
+    draft: SummaryDraft
+    replaced: dict[str, str] = field(default_factory=dict)
+    """Section -> why the template's wording replaced the model's."""
+
+    def note(self) -> str | None:
+        if not self.replaced:
+            return None
+        reasons = "; ".join(f"{name} ({why})" for name, why in self.replaced.items())
+        return ("Sections of the model's draft replaced by the template's verified wording: "
+                f"{reasons}.")
+
+
+def mend(draft: SummaryDraft, template: SummaryDraft, layout: Layout,
+         checks: Callable[[str], list[Check]], max_grade: float) -> Mended:
+    mended = Mended(draft)
+    for _ in SECTIONS:  # each pass replaces at least one section, or stops
+        text, spans = layout(mended.draft)
+        faults = _faulty_sections(checks(text), text, spans)
+        faults = {k: v for k, v in faults.items() if k not in mended.replaced}
+        if not faults:
+            faults = _hardest_section(mended, template, text, spans, max_grade)
+        if not faults:
+            break
+        _replace(mended, template, faults)
+    return mended
+
+
+def _faulty_sections(found: list[Check], text: str, spans: dict[str, Span]) -> dict[str, str]:
+    faulty: dict[str, str] = {}
+    for check in found:
+        if check.origin != "summary" or check.kind in _WHOLE_TEXT:
+            continue
+        if check.severity != "error" and check.kind not in _FAULT_WARNINGS | set(_GAPS):
+            continue
+        why = f"{check.text}: {check.message}" if check.text else check.message
+        for name in _sections_of(check, text, spans):
+            faulty.setdefault(name, why)
+    return faulty
+
+
+def _sections_of(check: Check, text: str, spans: dict[str, Span]) -> list[str]:
+    if check.span is not None:
+        start, end = check.span
+        return [name for name, (a, b) in spans.items() if a < end and start < b]
+    if check.kind in _GAPS:
+        return [_GAPS[check.kind]]
+    if check.kind == "summary_not_yet_clear":
+        return [name for name, (a, b) in spans.items() if NOT_YET_CLEAR.search(text[a:b])]
+    return list(spans)  # a fault of the whole draft (another language): every section
+
+
+def _hardest_section(mended: Mended, template: SummaryDraft, text: str,
+                     spans: dict[str, Span], max_grade: float) -> dict[str, str]:
+    body = text.split("\n\n", 1)[-1]
+    if reading_grade(body) <= max_grade:
+        return {}
+    grades = {name: reading_grade(text[a:b]) for name, (a, b) in spans.items()
+              if name != "headline" and name not in mended.replaced
+              and _section(template, name)
+              and reading_grade(_section(template, name)) < reading_grade(text[a:b])}
+    if not grades:
+        return {}
+    name = max(grades, key=lambda n: grades[n])
+    return {name: f"reads at grade {grades[name]:.1f}; the body read at grade "
+                  f"{reading_grade(body):.1f}, above the house style's {max_grade:g}"}
+
+
+def _replace(mended: Mended, template: SummaryDraft, faults: dict[str, str]) -> None:
+    mended.draft = mended.draft.model_copy(
+        update={name: getattr(template, name) for name in faults})
+    mended.replaced.update(faults)
+
+
+def _section(draft: SummaryDraft, name: str) -> str:
+    value = getattr(draft, name)
+    return value.strip() if isinstance(value, str) else ""
