@@ -617,8 +617,8 @@ def traced_fields(summary: SummaryInput, record: TrialRecord, report: Report,
 def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report,
                     known: list[Known] | None = None) -> Iterator[Check]:
     """Warnings for what the record verifies and the summary leaves out: the primary result,
-    the number of people, a serious safety finding; and 'not yet clear' when the primary result
-    is known."""
+    the number of people, the groups compared, a serious safety finding; and 'not yet clear'
+    when the primary result is known."""
     if not record.is_trial_report:
         return
     used = traced_fields(summary, record, report, known)
@@ -631,6 +631,10 @@ def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report,
     if "/n_total" in grounded and "/n_total" not in used:
         yield _text_check("summary_missing_n", "leaves out how many people took part "
                                                f"({record.n_total.text if record.n_total else ''})")
+    for arm in record.arms[:2]:
+        if not mentions(summary.text, arm.label):
+            yield _text_check("summary_missing_arm", f"does not name the group {arm.label!r} "
+                                                     "the record compares")
     serious = {f"/safety/{i}/value" for i, f in enumerate(record.safety)
                if is_serious(f.event)} & grounded
     if serious and not serious & used:
@@ -642,6 +646,12 @@ def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report,
 
 
 # -- language and house style ----------------------------------------------------------------
+
+def mentions(text: str, label: str) -> bool:
+    """The text names the label: its words in a row, case and punctuation aside."""
+    words = re.findall(r"[^\W_]+", label.lower())
+    return bool(words) and " ".join(words) in " ".join(re.findall(r"[^\W_]+", text.lower()))
+
 
 def language_check(summary: SummaryInput) -> Iterator[Check]:
     found = guess_language(unquoted(summary.text))

@@ -5,10 +5,10 @@ the reading grade and what the draft leaves out are not re-asked at all. A draft
 as the model wrote it when it fails the summary checks: each section that carries a fault (a
 number that is not one of the facts, spin, a wrong direction or significance, a claim of safety
 without a basis, a word the house style avoids) or that should carry what the draft leaves out
-(the primary result, n, a serious safety finding) is replaced by the same section of the
-template's summary, which says only what the record verifies; then, while the body reads above
-the house style's grade, the model's hardest section goes the same way. The editor is told which
-sections were replaced and why.
+(the primary result, n, the groups compared, a serious safety finding) is replaced by the same
+section of the template's summary, which says only what the record verifies; then, while the
+body reads above the house style's grade, the model's hardest section goes the same way. The
+editor is told which sections were replaced and why.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _FAULT_WARNINGS = frozenset({"summary_spin", "summary_safety_claim", "summary_st
                              "summary_endpoint"})
 # What the draft leaves out, and the section of the template that tells it.
 _GAPS = {"summary_missing_primary": "findings", "summary_missing_n": "participants",
-         "summary_missing_safety": "side_effects"}
+         "summary_missing_arm": "tested", "summary_missing_safety": "side_effects"}
 # Judged on the whole text, not on a section: the grade is mended on its own below.
 _WHOLE_TEXT = frozenset({"summary_length", "summary_grade", "summary_caveat"})
 
@@ -53,8 +53,9 @@ def mend(draft: SummaryDraft, template: SummaryDraft, layout: Layout,
     mended = Mended(draft)
     for _ in SECTIONS:  # each pass replaces at least one section, or stops
         text, spans = layout(mended.draft)
-        faults = _faulty_sections(checks(text), text, spans)
-        faults = {k: v for k, v in faults.items() if k not in mended.replaced}
+        faults = {name: why for name, why in _faulty_sections(checks(text), text, spans,
+                                                              template).items()
+                  if name not in mended.replaced}
         if not faults:
             faults = _hardest_section(mended, template, text, spans, max_grade)
         if not faults:
@@ -63,7 +64,8 @@ def mend(draft: SummaryDraft, template: SummaryDraft, layout: Layout,
     return mended
 
 
-def _faulty_sections(found: list[Check], text: str, spans: dict[str, Span]) -> dict[str, str]:
+def _faulty_sections(found: list[Check], text: str, spans: dict[str, Span],
+                     template: SummaryDraft) -> dict[str, str]:
     faulty: dict[str, str] = {}
     for check in found:
         if check.origin != "summary" or check.kind in _WHOLE_TEXT:
@@ -72,7 +74,10 @@ def _faulty_sections(found: list[Check], text: str, spans: dict[str, Span]) -> d
             continue
         why = f"{check.text}: {check.message}" if check.text else check.message
         for name in _sections_of(check, text, spans):
-            faulty.setdefault(name, why)
+            # a gap is filled only where the template has the section (a round-up has no
+            # 'tested'): dropping the model's would leave out more
+            if check.kind not in _GAPS or _section(template, name):
+                faulty.setdefault(name, why)
     return faulty
 
 

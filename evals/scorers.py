@@ -21,7 +21,13 @@ from agent.numbers import parse_number
 from agent.output import Output
 from agent.report import Check, Report
 from agent.schema import Number, TrialRecord
-from agent.summary_check import NOT_YET_CLEAR, SummaryInput, result_significant, traced_fields
+from agent.summary_check import (
+    NOT_YET_CLEAR,
+    SummaryInput,
+    mentions,
+    result_significant,
+    traced_fields,
+)
 from evals.faults import Fault, flagged_fields
 
 # -- counting ---------------------------------------------------------------------------------
@@ -618,11 +624,6 @@ def gold_stance(gold: TrialRecord) -> str | None:
     return stated if by_ci in (None, stated) or gold.design.non_inferiority else None
 
 
-def _mentions(text: str, label: str) -> bool:
-    words = re.findall(r"[^\W_]+", label.lower())
-    return bool(words) and " ".join(words) in " ".join(re.findall(r"[^\W_]+", text.lower()))
-
-
 def summary_content(output: Output) -> Tally:
     record, summary = output.record, output.summary
     if record is None or summary is None or not record.is_trial_report:
@@ -633,7 +634,7 @@ def summary_content(output: Output) -> Tally:
     grounded = report.grounded_fields()
     items: list[bool] = []
     for arm in record.arms[:2]:
-        items.append(_mentions(text, arm.label))
+        items.append(mentions(text, arm.label))
     if "/n_total" in grounded:
         items.append("/n_total" in traced)
     primary = {f"/results/{i}/{f}" for i, r in enumerate(record.results) if r.is_primary

@@ -250,13 +250,13 @@ def test_markdown_flags_numbers_inline(quillon: Output) -> None:
     text = render_markdown(quillon)
     assert "0.41 ❌ the record says 0.41, the article says 2.3% here" in text
     assert "0.21 ⚠ P=0.21 does not agree with OR 1.44" in text
-    assert "**Status:** ⚠ needs review (5 errors, 3 warnings)" in text
+    assert "**Status:** ⚠ needs review (5 errors, 5 warnings)" in text
     assert "**Backend:** rules (no model)" in text
 
 
 def test_markdown_lists_findings_and_uncovered(quillon: Output) -> None:
     text = render_markdown(quillon)
-    findings = text.split("## Findings (8)")[1]
+    findings = text.split("## Findings (10)")[1]
     assert "❌ **error** `/results/9/estimate`" in findings
     assert "❌ **error** `/results` (uncovered, record)" in findings
     missed = text.split("## The record missed")[1]
@@ -326,7 +326,7 @@ def test_flagged_checks_are_visible(quillon: Output) -> None:
     parser = parse(render_html(quillon))
     ids = parser.by_id()
     findings = parser.find("li", "finding")
-    assert len(findings) == 8
+    assert len(findings) == 10
     messages = [c for c in quillon.checks if c.severity != "ok"]
     for n, check in enumerate(messages, 1):
         item = ids[f"finding-{n}"]

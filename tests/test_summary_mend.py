@@ -119,3 +119,13 @@ def test_without_checks_the_draft_is_published_as_the_model_wrote_it() -> None:
     bare = SummaryRequest(req.facts, req.style, req.known, req.described)
     spoiled = model_draft(findings="The risk was 45% lower with tarnexin.")
     assert "45%" in mended_summary(spoiled, bare).text
+
+
+def test_a_draft_that_never_names_the_comparator_gets_the_templates_tested() -> None:
+    req = request()
+    silent = model_draft(tested="Tarnexin was tested.",
+                         side_effects="Serious bleeding was 2.1% with tarnexin.")
+    assert [c.kind for c in req.checks(layout(silent, CAVEAT)[0])  # type: ignore[misc]
+            if c.kind.startswith("summary_missing")] == ["summary_missing_arm"]
+    summary = mended_summary(silent, req)
+    assert summary.template_sections == ["tested"] and "placebo" in summary.text
