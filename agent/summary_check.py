@@ -569,6 +569,56 @@ def significance_checks(summary: SummaryInput, record: TrialRecord, report: Repo
                                   "difference'")
 
 
+def named_null_checks(summary: SummaryInput, record: TrialRecord, report: Report,
+                      known: list[Known] | None = None) -> Iterator[Check]:
+    """A benefit claimed without a number for an outcome whose result shows no significant
+    difference ('the drug reduced deaths' where death's CI includes 'no difference'): an error.
+    The outcome is named by a word of its own (one no significant result's name carries), in
+    the clause of the claim; a sentence with numbers is read by `significance_checks`."""
+    null = [r for r in record.results if r.endpoint and result_significant(r) is False]
+    if not null:
+        return
+    known = _known(known, record, report)
+    labels = _record_words(record)
+    # words that name the trial, its groups or who took part ('stroke' in 'patients at risk
+    # of stroke'), or a time ('at 90 days'), name no outcome of their own
+    names = _stems(" ".join([*(a.label for a in record.arms), *record.trial_names,
+                             record.population or "", record.condition or ""]))
+    shared = set().union(*(_stems(r.endpoint or "") for r in record.results
+                           if result_significant(r))) | names | _TIME_WORDS
+    for i, span, claim in _unhedged_claims(summary, BENEFIT, record):
+        if _sentence_numbers(summary, span, known, labels):
+            continue
+        sentence = summary.text[span[0]:span[1]]
+        words = _stems(_clause_of(sentence, claim.start()))
+        trials = {t for t in record.trial_names if mentions(sentence, t)}
+        for result in null:
+            if trials and result.trial and result.trial not in trials:
+                continue  # a round-up: the sentence tells another trial's result
+            if (_stems(result.endpoint or "") - shared) & words:
+                yield _sentence_check(summary, i, span, "error", "summary_significance",
+                                      f"claims a benefit ({claim.group(0)!r}) on "
+                                      f"{result.endpoint!r}, whose result's CI includes 'no "
+                                      "difference'")
+                break
+
+
+_TIME_WORDS = frozenset({"day", "hour", "month", "week", "year", "baseline", "follow-up"})
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, a plural's 's' dropped: 'strokes' names 'stroke'."""
+    return {w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+            for w in _content_words(text)}
+_CONTRAST = re.compile(r";|\b(?:but|while|whereas|though|although)\b", re.I)
+
+
+def _clause_of(sentence: str, at: int) -> str:
+    """The part of the sentence around `at` up to a contrast ('but', 'while', ';')."""
+    cuts = [0, *(m.start() for m in _CONTRAST.finditer(sentence)), len(sentence)]
+    return next(sentence[a:b] for a, b in pairwise(cuts) if a <= at < b or b == len(sentence))
+
+
 def _claims_significance(sentence: str) -> bool:
     return bool(SIGNIFICANT.search(sentence)) and not HEDGE.search(sentence)
 
@@ -694,7 +744,8 @@ def check_summary(summary: SummaryInput, record: TrialRecord, report: Report,
             *spin_checks(summary, record, report, known),
             *direction_checks(summary, record, report, known),
             *endpoint_checks(summary, record, report, known),
-            *significance_checks(summary, record, report, known), *goal_checks(summary, record),
+            *significance_checks(summary, record, report, known),
+            *named_null_checks(summary, record, report, known), *goal_checks(summary, record),
             *safety_claim_checks(summary, record), *caveat_check(summary, record),
             *coverage_checks(summary, record, report, known), *language_check(summary),
             *style_checks(summary, record)]

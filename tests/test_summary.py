@@ -187,6 +187,37 @@ def test_significant_over_a_result_whose_ci_includes_no_difference_is_an_error()
     assert "summary_significance" in kinds(checks)
 
 
+STROKE = TEXT.replace("Serious bleeding", "Stroke did not differ (HR 1.02; 95% CI 0.80–1.30; "
+                                          "P=0.88) in patients at risk of stroke. Serious bleeding")
+
+
+def stroke_record() -> TrialRecord:
+    record = draft(STROKE)
+    stroke = DraftResult(endpoint="stroke", measure="HR", estimate="1.02", ci_lower="0.80",
+                         ci_upper="1.30", p="0.88", quote="(HR 1.02; 95% CI 0.80–1.30; P=0.88)")
+    record.results.append(anchor_record(DraftRecord(results=[stroke]), STROKE).results[0])
+    return record
+
+
+@pytest.mark.parametrize(("summary", "flagged"), [
+    ("Tarnexin also cut strokes.", True),
+    ("Tarnexin Reduces Hospital Stays and Strokes.", True),
+    ("Tarnexin lowered heart failure events, while strokes were similar.", False),
+    ("It was a large trial. Tarnexin lowered heart failure events, while strokes were similar.",
+     False),
+    ("Strokes did not differ.", False),
+    ("Tarnexin cut strokes (HR 1.02).", False),  # a number: significance_checks reads it
+    ("Tarnexin cut heart failure events at 90 days.", False)])
+def test_a_benefit_claimed_in_words_for_an_outcome_without_a_difference_is_an_error(
+        summary: str, flagged: bool) -> None:
+    record = stroke_record()
+    checks = [c for c in summary_checks(summary + " Not yet peer-reviewed.", record, STROKE)
+              if c.kind == "summary_significance" and "whose result's CI" in c.message]
+    assert bool(checks) is flagged
+    if flagged:
+        assert "'stroke'" in checks[0].message and checks[0].severity == "error"
+
+
 def test_an_endpoint_named_improvement_is_not_a_claim() -> None:
     record = draft(NEGATIVE, "no", "0.91", "0.76", "1.09", "0.31")
     record.results[1].endpoint = "symptom improvement"
