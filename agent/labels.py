@@ -402,8 +402,15 @@ def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: 
 
 
 def _short_name(label: str) -> bool:
-    """A label of a few words and no number: a name, not a clause the reading ran into."""
-    return len(label.split()) <= _SHORT_NAME and not any(ch.isdigit() for ch in label)
+    """A label of a few words, no number and no verb: a name, not a clause the reading ran
+    into ('the intervention appeared safe overall')."""
+    return (len(label.split()) <= _SHORT_NAME and not any(ch.isdigit() for ch in label)
+            and not _CLAUSE_VERB.search(label))
+
+
+_CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|be|been|appeared|appears|seemed|seems|showed|"
+                          r"shows|remained|remains|did|does|had|has|have|became|led|proved)\b",
+                          re.I)
 
 
 def _same_words(a: str, b: str) -> bool:

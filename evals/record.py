@@ -200,6 +200,11 @@ STEP_SCHEMAS = {"extract": DraftRecord.__name__, "labels": "Labels",
 """Which recorded requests belong to a step: the title of the schema they ask for."""
 
 
+DOWNSTREAM = {"extract": ("summary",), "labels": ("summary",)}
+"""The steps whose requests are made from a step's answer: the summary is drafted from the
+record, so a re-recorded record step re-records the summary too."""
+
+
 def drop_step(cassette: Path, step: str) -> int:
     """Remove the exchanges of one step from a cassette; returns how many were removed."""
     data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
@@ -238,7 +243,8 @@ def rerecord_step(cases: list[Case], step: str, backend: Backend, settings: Sett
         cassette = folder / f"{case.id}.yaml"
         if _replays(case, settings, backend, cassette):
             continue
-        drop_step(cassette, step)
+        for dropped in (step, *DOWNSTREAM.get(step, ())):
+            drop_step(cassette, dropped)
         start = time.monotonic()
         try:
             with make_vcr("new_episodes").use_cassette(str(cassette)):

@@ -312,3 +312,18 @@ def test_when_no_answer_validates_the_rules_reading_stands_with_a_note(
 
 def test_trial_labels_is_the_base_of_every_answer_schema() -> None:
     assert issubclass(labels_model(["C1"]), TrialLabels)
+
+
+def test_a_clause_the_rules_ran_into_is_not_a_name_the_model_must_agree_with() -> None:
+    """The rules may label a value with the clause before it; against a clause (a verb in it)
+    the model's name of the endpoint in the same sentence is taken, against a name it is shown
+    as a disagreement."""
+    from agent.document import analyse
+    from agent.labels import _label_choice
+
+    text = ("ORCHARD-4: fictional\nThe new drug appeared safe overall, with serious adverse events "
+            "in 4.1% of patients.\n")
+    doc, at = analyse(text), text.index("4.1%")
+    assert _label_choice("new drug appeared safe overall", "serious adverse events", "4.1%",
+                         doc, at) == "model"
+    assert _label_choice("new drug", "serious adverse events", "4.1%", doc, at) == "disagree"

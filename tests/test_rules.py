@@ -231,6 +231,18 @@ def test_safety_sentences_become_safety_items() -> None:
     assert dizziness.event == "dizziness"
 
 
+@pytest.mark.parametrize(("after", "event"), [
+    ("stopped treatment because of an adverse event", "discontinuation due to adverse events"),
+    ("had a serious infection", "serious infection")])
+def test_what_per_arm_values_are_is_read_after_respectively(after: str, event: str) -> None:
+    text = ("KESTREL-2: fictional\nIn KESTREL-2, 800 patients were randomised to orvapine "
+            "(n=400) or placebo (n=400).\n\nSafety\nAdverse events were reported in 55.0% and "
+            f"52.5% of patients, and 4.2% and 2.8%, respectively, {after}.\n")
+    draft = extract_draft(text)
+    assert {(s.value, s.event) for s in draft.safety if s.value in ("4.2%", "2.8%")} == {
+        ("4.2%", event), ("2.8%", event)}
+
+
 # --- other kinds of article ----------------------------------------------------------------------
 
 def test_primary_endpoint_not_met() -> None:

@@ -338,7 +338,7 @@ _HAD = re.compile(
 def _group_endpoint(ctx: Context, group: ArmGroup, start: int) -> str | None:
     """The endpoint of per-arm values whose clause starts at `start`: named before them, before
     the colon they follow ('<endpoint> was lower with X than with Y: A versus B'), after 'had'
-    around the first value, or in the sentence before."""
+    around the first value, after 'respectively', or in the sentence before."""
     text = ctx.text
     first = group.values[0].token.start
     colon = re.search(r":\s*$", text[group.sentence[0]:start]) and not re.search(
@@ -347,7 +347,30 @@ def _group_endpoint(ctx: Context, group: ArmGroup, start: int) -> str | None:
             or (_prefix_endpoint(text[group.sentence[0]:start]) if colon else None)
             or _endpoint_had(text, start, first)
             or _endpoint_had(text, group.values[0].end, _next_value(group))
+            or _endpoint_respectively(text, group)
             or _endpoint_in_context(ctx, group.sentence, []))
+
+
+# 'A% and B%, respectively, stopped treatment because of an adverse event': what the values
+# are is told after 'respectively'.
+_RESPECTIVELY_WHAT = re.compile(
+    r",?\s*respectively,?\s+(?:(?:had|experienced|developed|reported)\s+(?:an?\s+|the\s+)?)?"
+    r"(?P<ep>[a-z][^,;()%]{2,80}?)(?=\s*[,;.]|\s*$)")
+
+
+def _endpoint_respectively(text: str, group: ArmGroup) -> str | None:
+    m = _RESPECTIVELY_WHAT.match(text, max(v.end for v in group.values), group.sentence[1])
+    if m is None:
+        return None
+    what = " ".join(m.group("ep").split())
+    # the name a reader of trial reports knows for 'stopped treatment because of an adverse event'
+    return _STOPPED_FOR_HARM.sub("discontinuation due to adverse events", what)
+
+
+_STOPPED_FOR_HARM = re.compile(
+    r"^(?:stopped|discontinued|withdrew from|quit)\s+(?:the\s+)?(?:study\s+)?(?:treatment|drug|"
+    r"medication|therapy|trial)?\s*(?:because\s+of|due\s+to|owing\s+to)\s+(?:an?\s+)?"
+    r"(?:adverse\s+events?|side\s+effects?)$", re.I)
 
 
 def _endpoint_had(text: str, start: int, end: int) -> str | None:
