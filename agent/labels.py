@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from agent.document import Document, analyse, measure_of
 from agent.draft import DraftArm, DraftRecord, DraftResult, DraftSafety
 from agent.rules.endpoints import matches_primary, mentions_primary, names_primary
+from agent.rules.identity import looks_like_trial_name
 from agent.rules.labels import weak_label
 from agent.rules.results import UNNAMED, value_at
 from agent.rules.stats import p_text
@@ -174,12 +175,13 @@ def merge(draft: DraftRecord, answer: TrialLabels, candidates: list[Candidate], 
     _trial_fields(out, answer, doc, merged)
     labels = answer.labels()
     dropped: set[tuple[str, int]] = set()
+    names = [r.endpoint for r in draft.results]
     for c in candidates:
         label = labels.get(c.id)
         if label is None:
             continue
         if c.kind == "result":
-            if _label_result(out, c, label, doc, merged):
+            if _label_result(out, c, label, doc, merged, names):
                 dropped.add(("result", c.index))
         elif _label_safety(out.safety[c.index], c, label, doc):
             dropped.add(("safety", c.index))
@@ -195,8 +197,8 @@ def _trial_fields(out: DraftRecord, answer: TrialLabels, doc: Document, merged: 
                   ) -> None:
     text = doc.text
     if not out.trial_names:
-        out.trial_names = [n for n in answer.trial_names
-                           if n.strip() and n.casefold() in text.casefold()]
+        out.trial_names = [n.strip() for n in answer.trial_names
+                           if n.casefold() in text.casefold() and looks_like_trial_name(n)]
     for name in ("population", "condition"):
         if getattr(out, name) is None and _supported(getattr(answer, name), text):
             setattr(out, name, getattr(answer, name).strip())
@@ -237,8 +239,9 @@ def _met_why(out: DraftRecord) -> str:
 
 
 def _label_result(out: DraftRecord, c: Candidate, label: CandidateLabel, doc: Document,
-                  merged: Merged) -> bool:
-    """Apply one label to a result; True when the result is to be dropped."""
+                  merged: Merged, names: list[str]) -> bool:
+    """Apply one label to a result; True when the result is to be dropped. `names`: the
+    rules' endpoint names of every result, before any label."""
     r = out.results[c.index]
     window = _window(doc, c.at)
     weak = r.endpoint == UNNAMED or weak_label(r.endpoint)
@@ -249,7 +252,11 @@ def _label_result(out: DraftRecord, c: Candidate, label: CandidateLabel, doc: Do
             return True
         return False
     choice = _label_choice(r.endpoint, label.endpoint, r.estimate, doc, c.at)
-    if choice == "model":
+    if choice == "model" and _composite_of(label.endpoint, r.endpoint, names):
+        merged.on_result(r, "endpoint", rules=r.endpoint, model=label.endpoint.strip(),
+                         kept="rules", why="the model gave a component the name of the composite "
+                                           "the parser read for other values")
+    elif choice == "model":
         r.endpoint = label.endpoint.strip()
     elif choice == "disagree":
         merged.on_result(r, "endpoint", rules=r.endpoint, model=label.endpoint.strip(),
@@ -364,6 +371,8 @@ def _supported(label: str | None, window: str) -> bool:
 _MARKER = re.compile(r"\[C\d+\]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}", re.U)
 # A label that lists several things: 'death, stroke or hospitalisation'.
+_THRESHOLD = re.compile(r"(?:\b(?:below|above|under|over|less than|more than|greater than|"
+                        r"at least|at most|of more than|of less than)\s*|[<>≤≥]\s*)\d", re.I)
 _LISTED = re.compile(r",|\b(?:or|and|oder|und|ou|et)\b")
 _SHORT_NAME = 5
 # Words that say a label is an endpoint, or how it was measured, without saying which one.
@@ -396,9 +405,20 @@ def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: 
     have = _words(rules) - _GENERIC
     if offered < have and _LISTED.search(rules):
         return "rules"
+    if _THRESHOLD.search(rules) and not any(ch.isdigit() for ch in model):
+        return "rules"  # 'blood pressure below 130/80 mm Hg' is not 'blood pressure'
     if not offered & have and _short_name(rules) and _supported(rules, sentence):
         return "disagree"
     return "model"
+
+
+def _composite_of(model: str, rules: str, names: list[str]) -> bool:
+    """The model's label lists the rules' one among others ('CV death or worsening HF' for
+    'CV death') and is the rules' name of other values: the composite's, given to a
+    component's value."""
+    offered, have = _words(model) - _GENERIC, _words(rules) - _GENERIC
+    return (bool(have) and have < offered and bool(_LISTED.search(model))
+            and any(offered <= _words(name) for name in names if name != rules))
 
 
 def _short_name(label: str) -> bool:

@@ -219,6 +219,25 @@ def test_names_arms_and_population_fill_only_what_the_rules_left_empty() -> None
     assert {a.label for a in merged.draft.arms} >= {"verdolimab", "colchicine"}
 
 
+@pytest.mark.parametrize(("offered", "kept"), [
+    (["GOUT-X"], ["GOUT-X"]),
+    (["Verdolimab"], []),  # the drug
+    (["Rheumatology Congress 2026"], []),  # where it was presented
+    (["ACR"], []),  # a society's acronym
+    (["randomised trial of verdolimab or colchicine"], [])])  # a description
+def test_a_trial_name_from_the_model_must_have_the_shape_of_one(offered: list[str],
+                                                                kept: list[str]) -> None:
+    text = ("GOUT-X: a fictional trial of Verdolimab, presented at the Rheumatology Congress "
+            "2026 (ACR)\nIn a randomised trial of verdolimab or colchicine, patients with gout "
+            "had fewer flares (HR 0.70; 95% CI 0.55-0.89).\n")
+    draft = extract_draft(text.replace("GOUT-X: ", ""))
+    assert draft.trial_names == []
+    found = candidates_of(draft, text)
+    data = answer({c.id: label("flares", "primary") for c in found}, trial_names=offered)
+    merged = merge(draft, labels_model([c.id for c in found]).model_validate(data), found, text)
+    assert merged.draft.trial_names == kept
+
+
 @pytest.mark.parametrize(("sentence", "kept"), [
     ("Flares were the primary endpoint.", True), ("Flares were counted too.", False)])
 def test_a_primary_endpoint_is_taken_from_the_model_only_where_the_article_calls_it_primary(
@@ -327,3 +346,36 @@ def test_a_clause_the_rules_ran_into_is_not_a_name_the_model_must_agree_with() -
     assert _label_choice("new drug appeared safe overall", "serious adverse events", "4.1%",
                          doc, at) == "model"
     assert _label_choice("new drug", "serious adverse events", "4.1%", doc, at) == "disagree"
+
+
+COMPOSITE = (
+    "ORCHARD-5: a fictional heart failure trial\nIn ORCHARD-5, 3,000 patients were randomised "
+    "to selvaxaban or placebo. Cardiovascular death or heart failure hospitalisation occurred "
+    "in 9.0% with selvaxaban and 11.0% with placebo (hazard ratio 0.80; 95% CI 0.70-0.91). "
+    "Of the components of cardiovascular death or heart failure hospitalisation, cardiovascular "
+    "death occurred in 3.0% and 3.5% (hazard ratio 0.86; 95% CI 0.70-1.05). "
+    "Blood pressure below 130/80 mm Hg was reached by 41.0% and 30.0%.\n")
+
+
+def merged_composite(labels_by_value: dict[str, str]) -> Any:
+    draft = extract_draft(COMPOSITE)
+    found = candidates_of(draft, COMPOSITE)
+    by_id = {c.id: label(labels_by_value.get(c.shown.split(" ")[0], "unlabelled")) for c in found}
+    model = labels_model([c.id for c in found]).model_validate(answer(by_id, trial_names=[]))
+    return merge(draft, model, found, COMPOSITE)
+
+
+def test_a_composites_name_given_to_a_components_values_is_shown_not_taken() -> None:
+    composite = "cardiovascular death or heart failure hospitalisation"
+    merged = merged_composite({v: composite for v in ("9.0%", "11.0%", "0.80", "3.0%", "3.5%",
+                                                       "0.86")})
+    by_value = {r.estimate: r.endpoint for r in merged.draft.results}
+    assert by_value["0.80"].lower() == composite
+    assert by_value["0.86"].lower() == "cardiovascular death"
+    assert any(d.model == composite and "component" in d.why for d in merged.disagreements)
+
+
+def test_a_label_that_drops_the_threshold_of_a_responder_endpoint_is_not_taken() -> None:
+    merged = merged_composite({"41.0%": "blood pressure", "30.0%": "blood pressure"})
+    (reached,) = {r.endpoint for r in merged.draft.results if r.estimate in ("41.0%", "30.0%")}
+    assert "130/80" in reached

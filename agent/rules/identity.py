@@ -154,6 +154,13 @@ def _reported(doc: Document, names: list[str], mentions: list[tuple[int, str]], 
     return [n for n in names if n in reported] or names
 
 
+def looks_like_trial_name(name: str) -> bool:
+    """Whether a name offered for the trial (by a model) has the shape the rules accept: an
+    acronym-like word ('ABCDE-3', 'ABC DEF II'), not a description, a drug, a congress."""
+    name = " ".join(name.split())
+    return bool(_NAME_RE.fullmatch(name)) and _name_shape_ok(name)
+
+
 def _name_shape_ok(name: str) -> bool:
     words = name.split()
     if name in GENERIC_ACRONYMS or words[0] in GENERIC_ACRONYMS:
