@@ -374,7 +374,7 @@ _LETTERS = re.compile(r"[^\W\d_]{3,}", re.U)
 _THRESHOLD = re.compile(r"(?:\b(?:below|above|under|over|less than|more than|greater than|"
                         r"at least|at most|of more than|of less than)\s*|[<>≤≥]\s*)\d", re.I)
 _LISTED = re.compile(r",|\b(?:or|and|oder|und|ou|et)\b")
-_SHORT_NAME = 5
+_SHORT_NAME = 8
 # Words that say a label is an endpoint, or how it was measured, without saying which one.
 _GENERIC = frozenset(["primary", "secondary", "endpoint", "end", "point", "outcome", "composite",
                       "main", "key", "rate", "measure", "mean", "median", "change", "difference",
@@ -422,8 +422,8 @@ def _composite_of(model: str, rules: str, names: list[str]) -> bool:
 
 
 def _short_name(label: str) -> bool:
-    """A label of a few words, no number and no verb: a name, not a clause the reading ran
-    into ('the intervention appeared safe overall')."""
+    """A label of at most eight words, no number and no verb: a name, not a clause the reading
+    ran into ('the intervention appeared safe overall')."""
     return (len(label.split()) <= _SHORT_NAME and not any(ch.isdigit() for ch in label)
             and not _CLAUSE_VERB.search(label))
 

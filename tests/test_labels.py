@@ -346,6 +346,13 @@ def test_a_clause_the_rules_ran_into_is_not_a_name_the_model_must_agree_with() -
     assert _label_choice("new drug appeared safe overall", "serious adverse events", "4.1%",
                          doc, at) == "model"
     assert _label_choice("new drug", "serious adverse events", "4.1%", doc, at) == "disagree"
+    # a longer name, with no verb, is a name too: the model slipped to the intervention
+    text = ("ORCHARD-6: fictional\nIntensive blood pressure lowering did not change the "
+            "functional outcome measured by the modified Rankin Scale (OR 1.00; 95% CI "
+            "0.90-1.11).\n")
+    doc, at = analyse(text), text.index("1.00")
+    assert _label_choice("functional outcome measured by the modified Rankin Scale",
+                         "intensive blood pressure lowering", "1.00", doc, at) == "disagree"
 
 
 COMPOSITE = (
