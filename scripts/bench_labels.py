@@ -3,11 +3,13 @@
 per article.
 
 One llama.cpp server for the whole run (as a batch keeps it), the record step only (labels
-mode; no summary). Prints a line per article and the medians; the cache hit rate is read from
-the server's log ('N prefix-match hit, remaining M prompt tokens to eval'): the share of
-prompt tokens the server did not evaluate again because the previous request began alike.
+mode; no summary), or with --summary the whole article: record, checks and summary. Prints a
+line per article and the medians; the cache hit rate is read from the server's log ('N
+prefix-match hit, remaining M prompt tokens to eval'): the share of prompt tokens the server
+did not evaluate again because the previous request began alike.
 
     .venv/bin/python scripts/bench_labels.py [--cases DIR] [--limit N] [--mode labels|record]
+                                             [--summary]
 
 Needs the `local` extra and a GGUF model (../shared/tools/local-model qwen1.5b). Time it on an
 idle machine: two heavy processes on 2 cores double each other's times.
@@ -25,6 +27,7 @@ from agent.backends.llamacpp import LlamaCppBackend
 from agent.config import load_settings
 from agent.errors import BackendError
 from agent.extract import extract
+from agent.pipeline import digest_article
 from evals.cases import CASES_DIR, load_cases
 from evals.record import article_of
 
@@ -46,15 +49,17 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=CASES_DIR)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--mode", choices=["labels", "record"], default="labels")
+    parser.add_argument("--summary", action="store_true",
+                        help="time the whole article: record, checks and summary")
     args = parser.parse_args()
     cases = load_cases(args.cases)
     if args.limit:
         cases = cases[:args.limit]
-    settings = load_settings(backend="llamacpp", summary=False, extract_mode=args.mode)
+    settings = load_settings(backend="llamacpp", summary=args.summary, extract_mode=args.mode)
     started = time.monotonic()
     backend = LlamaCppBackend(settings)
     print(f"server ready in {time.monotonic() - started:.1f} s; {len(cases)} articles, "
-          f"{args.mode} mode")
+          f"{args.mode} mode{', with the summary' if args.summary else ''}")
     log = Path(backend.server.log_file.name)
     seen = 0
     rows: list[tuple[float, int, int, int]] = []
@@ -63,8 +68,11 @@ def main() -> None:
         for case in cases:
             t0 = time.monotonic()
             try:
-                usage = extract(article_of(case), backend).usage
-                error = ""
+                if args.summary:
+                    output = digest_article(article_of(case), settings, backend)
+                    usage, error = output.usage, output.error or ""
+                else:
+                    usage, error = extract(article_of(case), backend).usage, ""
             except BackendError as exc:
                 usage, error = exc.usage, exc.one_line()
             seconds = time.monotonic() - t0
