@@ -41,9 +41,18 @@ class CassetteOutOfDate(TrialbriefError):
     exit_code = 4
 
 
-def record_command(backend: str, cases_dir: Path | None = None) -> str:
+def record_command(backend: str, cases_dir: Path | None = None, step: str | None = None) -> str:
     where = "" if cases_dir in (None, CASES_DIR) else f" --cases {cases_dir}"
-    return f"trialbrief eval --backend {backend}{where} --record"
+    how = f"--record-step {step}" if step else "--record"
+    return f"trialbrief eval --backend {backend}{where} {how}"
+
+
+def rerecord_hint(backend: str, cases_dir: Path | None = None) -> str:
+    """What to run when a cassette no longer answers: the cheapest first."""
+    return (f"re-record the cases that no longer replay with: "
+            f"{record_command(backend, cases_dir, 'summary')} (a summary's request changed) or "
+            f"{record_command(backend, cases_dir, 'labels')} (the record's; its summary too), "
+            f"or everything with: {record_command(backend, cases_dir)}")
 
 
 EVAL_EXTRACT_MODE = Settings().extract_mode
@@ -148,7 +157,7 @@ def run_replay(case: Case, settings: Settings, folder: Path, backend_name: str, 
         if is_replay_miss(exc):
             raise CassetteOutOfDate(
                 f"cassette out of date: {cassette.name} has no answer for today's request",
-                hint=f"re-record with: {record_command(backend_name, cases_dir)}") from exc
+                hint=rerecord_hint(backend_name, cases_dir)) from exc
         return Run(case, exc.partial, exc.one_line(), time.monotonic() - start)
     finally:
         backend.close()

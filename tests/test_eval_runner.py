@@ -301,6 +301,19 @@ def test_a_missing_cassette_is_an_error_not_a_skip(tmp_path: Path, cases_dir: Pa
         run_cli(**eval_args(tmp_path, cases=cases_dir, backends=None))
 
 
+def test_a_cassette_without_todays_request_names_the_cheapest_re_recording(
+        tmp_path: Path, cases_dir: Path) -> None:
+    folder = fake_folder(tmp_path / "cassettes")
+    for case in sorted(cases_dir.glob("*.json")):
+        (folder / f"{case.stem}.yaml").write_text("interactions: []\nversion: 1\n",
+                                                  encoding="utf-8")
+    with pytest.raises(CassetteOutOfDate, match="has no answer for today's request") as caught:
+        run_cli(**eval_args(tmp_path, cases=cases_dir, backends=["llamacpp"]))
+    hint = caught.value.one_line()
+    assert f"--cases {cases_dir} --record-step summary" in hint
+    assert "--record-step labels" in hint and hint.rstrip(")").endswith("--record")
+
+
 def test_a_backend_without_cassettes_names_the_record_command(tmp_path: Path,
                                                               cases_dir: Path) -> None:
     with pytest.raises(CassetteOutOfDate, match="no cassettes for openai") as caught:
