@@ -175,9 +175,8 @@ def layout(draft: SummaryDraft, caveat: str | None) -> tuple[str, dict[str, Span
     spans: dict[str, Span] = {}
     at = 0
     for names in _PARAGRAPHS:
-        pieces = [(name, text) for name in names
-                  for text in [_sentence(getattr(draft, name) or "") if name != "headline"
-                               else draft.headline.strip()] if text]
+        pieces = [(name, _published(draft, name)) for name in names]
+        pieces = [(name, text) for name, text in pieces if text]
         if not pieces:
             continue
         at += 2 if paragraphs else 0
@@ -189,6 +188,12 @@ def layout(draft: SummaryDraft, caveat: str | None) -> tuple[str, dict[str, Span
     if caveat:
         paragraphs.append(caveat)
     return "\n\n".join(paragraphs), spans
+
+
+def _published(draft: SummaryDraft, name: str) -> str:
+    """A section as the summary prints it: the headline as it is, the others as sentences."""
+    text = getattr(draft, name) or ""
+    return text.strip() if name == "headline" else _sentence(text)
 
 
 def assemble(draft: SummaryDraft, caveat: str | None) -> Summary:

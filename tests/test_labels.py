@@ -127,13 +127,14 @@ ANTICOAGULANT = (
     "while intracranial haemorrhage did not differ (hazard ratio 0.95; 95% CI 0.60-1.50).\n")
 
 
-def merged_with(labels_by_value: dict[str, str]) -> Any:
-    """The anticoagulant article merged with a label per value (by the value shown)."""
-    draft = extract_draft(ANTICOAGULANT)
-    found = candidates_of(draft, ANTICOAGULANT)
+def merged_with(labels_by_value: dict[str, str], text: str = ANTICOAGULANT) -> Any:
+    """The article (the anticoagulant one unless told) merged with a label per value (by the
+    value shown)."""
+    draft = extract_draft(text)
+    found = candidates_of(draft, text)
     by_id = {c.id: label(labels_by_value.get(c.shown.split(" ")[0], "unlabelled")) for c in found}
     model = labels_model([c.id for c in found]).model_validate(answer(by_id, trial_names=[]))
-    return merge(draft, model, found, ANTICOAGULANT)
+    return merge(draft, model, found, text)
 
 
 def test_a_composites_component_does_not_rename_the_composites_value() -> None:
@@ -364,18 +365,10 @@ COMPOSITE = (
     "Blood pressure below 130/80 mm Hg was reached by 41.0% and 30.0%.\n")
 
 
-def merged_composite(labels_by_value: dict[str, str]) -> Any:
-    draft = extract_draft(COMPOSITE)
-    found = candidates_of(draft, COMPOSITE)
-    by_id = {c.id: label(labels_by_value.get(c.shown.split(" ")[0], "unlabelled")) for c in found}
-    model = labels_model([c.id for c in found]).model_validate(answer(by_id, trial_names=[]))
-    return merge(draft, model, found, COMPOSITE)
-
-
 def test_a_composites_name_given_to_a_components_values_is_shown_not_taken() -> None:
     composite = "cardiovascular death or heart failure hospitalisation"
-    merged = merged_composite({v: composite for v in ("9.0%", "11.0%", "0.80", "3.0%", "3.5%",
-                                                       "0.86")})
+    merged = merged_with({v: composite for v in ("9.0%", "11.0%", "0.80", "3.0%", "3.5%",
+                                                  "0.86")}, COMPOSITE)
     by_value = {r.estimate: r.endpoint for r in merged.draft.results}
     assert by_value["0.80"].lower() == composite
     assert by_value["0.86"].lower() == "cardiovascular death"
@@ -383,6 +376,6 @@ def test_a_composites_name_given_to_a_components_values_is_shown_not_taken() -> 
 
 
 def test_a_label_that_drops_the_threshold_of_a_responder_endpoint_is_not_taken() -> None:
-    merged = merged_composite({"41.0%": "blood pressure", "30.0%": "blood pressure"})
+    merged = merged_with({"41.0%": "blood pressure", "30.0%": "blood pressure"}, COMPOSITE)
     (reached,) = {r.endpoint for r in merged.draft.results if r.estimate in ("41.0%", "30.0%")}
     assert "130/80" in reached
