@@ -506,3 +506,14 @@ def test_summary_checks_overlap_and_share_fields() -> None:
     fragment = page[start:page.index("</div>", start)]
     assert text_without_sups(fragment) == text
     assert "ends mid-number" in page
+
+
+def test_the_summarys_notes_reach_the_editor(folaris: Output) -> None:
+    """Which sections of a model's draft the template's wording replaced is said in the brief
+    and on the review page, not only in the JSON."""
+    assert folaris.summary is not None
+    note = "Sections of the model's draft replaced by the template's verified wording: x (y)."
+    folaris.summary.notes = [note]
+    assert f"- {note}" in render_markdown(folaris).split("Summary notes:")[1]
+    (item,) = parse(render_html(folaris)).find("li", "summary-note")
+    assert item.content == note

@@ -193,6 +193,9 @@ class _MarkdownBrief:
         yield "\n>\n".join(f"> {p}" for p in paras)
         yield ""
         yield summary_meta(summary)
+        if summary.notes:
+            yield from ("", "Summary notes:", "")
+            yield from (f"- {md(n)}" for n in summary.notes)
         problems = flagged(c for c in self.output.checks if is_summary_check(c))
         if problems:
             yield from ("", "Summary checks:", "")

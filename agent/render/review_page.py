@@ -252,8 +252,9 @@ def section_summary(page: Page) -> str:
         headline = f'<p class="headline">{esc(summary.headline)}</p>'
     unplaced = [c for c in page.found if is_summary_check(c)
                 and valid_span(c.span, summary.text) is None]
-    notes = "".join(f'<li class="sev-{c.severity}">{_ICON[c.severity]} {esc(c.message)} '
-                    f"{page.sup(c)}</li>" for c in unplaced)
+    notes = "".join(f'<li class="summary-note">{esc(n)}</li>' for n in summary.notes)
+    notes += "".join(f'<li class="sev-{c.severity}">{_ICON[c.severity]} {esc(c.message)} '
+                     f"{page.sup(c)}</li>" for c in unplaced)
     grade = summary.reading_grade
     grade_cls = "sev-ok" if grade is not None and grade <= 8 else "sev-warning"
     return _section("summary", "Plain-language summary",
