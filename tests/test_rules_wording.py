@@ -485,6 +485,14 @@ def test_the_endpoint_named_after_which_endpoint_it_is() -> None:
     assert {r[0] for r in found if r[2] in ("2.4%", "4.0%", "0.61")} == {"severe flares"}
 
 
+def test_an_endpoint_defined_between_dashes_is_named_by_its_definition() -> None:
+    found = results_of("The primary endpoint\u2014a composite of death, stroke, or urgent "
+                       "hospitalisation\u2014was lower with peltamab (18.2%) than with placebo "
+                       "(24.5%), with a hazard ratio of 0.71 (95% CI, 0.58\u20130.87).")
+    assert {r[0] for r in found if r[2] in ("18.2%", "24.5%", "0.71")} == {
+        "composite of death, stroke, or urgent hospitalisation"}
+
+
 @pytest.mark.parametrize(("sentence", "condition"), [
     # a verb, a second group, a year or a verb of taking part ends the condition
     ("Early peltamab in patients with acute gout is meant to shorten flares.", "acute gout"),

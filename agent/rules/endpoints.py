@@ -188,6 +188,12 @@ _NOT_AN_ENDPOINT = re.compile(
     r"|at|by|from|than|while|whereas|but|so|which|that)\b", re.I)
 
 
+# An endpoint defined between dashes after the word for it: the definition is its name.
+_DASH_DEFINED = re.compile(
+    r"^\W*(?:the\s+)?(?:key\s+|co-?)?(?:primary|secondary|main)\s+(?:efficacy\s+|safety\s+)?"
+    r"(?:end\s?point|outcome)\s*[—–]\s*(?P<ep>[^—–]{3,160}?)\s*(?:[—–]|$)", re.I)
+
+
 def endpoint_phrase(prefix: str) -> str | None:
     """A short endpoint description from the words before a result in its clause."""
     clause = re.sub(r"\s*\([^()]*\)|[−-]?\d+(?:[.,·]\d+)?\s?%(?:\s+(?:versus|vs\.?|and)\s+[−-]?\d+"
@@ -200,6 +206,9 @@ def endpoint_phrase(prefix: str) -> str | None:
 
 
 def _endpoint_words(clause: str) -> str | None:
+    dash = _DASH_DEFINED.match(clause)
+    if dash:
+        return _tidy(dash.group("ep"))  # 'The primary endpoint—a composite of A, B or C—was'
     lead = _LEAD_FOR.match(clause)
     if lead and not _GENERIC_SUBJECT.match(lead.group("ep")):
         return _tidy(lead.group("ep"))
