@@ -370,9 +370,10 @@ def _supported(label: str | None, window: str) -> bool:
 
 _MARKER = re.compile(r"\[C\d+\]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}", re.U)
-# A label that lists several things: 'death, stroke or hospitalisation'.
+# A responder endpoint's threshold: 'blood pressure below 130/80 mm Hg'.
 _THRESHOLD = re.compile(r"(?:\b(?:below|above|under|over|less than|more than|greater than|"
                         r"at least|at most|of more than|of less than)\s*|[<>≤≥]\s*)\d", re.I)
+# A label that lists several things: 'death, stroke or hospitalisation'.
 _LISTED = re.compile(r",|\b(?:or|and|oder|und|ou|et)\b")
 _SHORT_NAME = 8
 # Words that say a label is an endpoint, or how it was measured, without saying which one.
@@ -406,7 +407,7 @@ def _label_choice(rules: str, model: str, value: str | None, doc: Document, at: 
     if offered < have and _LISTED.search(rules):
         return "rules"
     if _THRESHOLD.search(rules) and not any(ch.isdigit() for ch in model):
-        return "rules"  # 'blood pressure below 130/80 mm Hg' is not 'blood pressure'
+        return "rules"  # the model's 'blood pressure' drops what makes it a responder endpoint
     if not offered & have and _short_name(rules) and _supported(rules, sentence):
         return "disagree"
     return "model"

@@ -37,6 +37,7 @@ from agent.schema import (
     TrialRecord,
 )
 from agent.stats import crosses_null, excludes_null
+from agent.textmatch import mentions
 
 APPROXIMATE = re.compile(
     r"(?:about|around|approximately|roughly|nearly|almost|some|over|more than|fewer than|"
@@ -610,6 +611,8 @@ def _stems(text: str) -> set[str]:
     """Content words, a plural's 's' dropped: 'strokes' names 'stroke'."""
     return {w[:-1] if w.endswith("s") and not w.endswith("ss") else w
             for w in _content_words(text)}
+
+
 _CONTRAST = re.compile(r";|\b(?:but|while|whereas|though|although)\b", re.I)
 
 
@@ -696,12 +699,6 @@ def coverage_checks(summary: SummaryInput, record: TrialRecord, report: Report,
 
 
 # -- language and house style ----------------------------------------------------------------
-
-def mentions(text: str, label: str) -> bool:
-    """The text names the label: its words in a row, case and punctuation aside."""
-    words = re.findall(r"[^\W_]+", label.lower())
-    return bool(words) and " ".join(words) in " ".join(re.findall(r"[^\W_]+", text.lower()))
-
 
 def language_check(summary: SummaryInput) -> Iterator[Check]:
     found = guess_language(unquoted(summary.text))

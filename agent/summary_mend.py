@@ -98,9 +98,9 @@ def _hardest_section(mended: Mended, template: SummaryDraft, text: str,
     if reading_grade(body) <= max_grade:
         return {}
     grades = {name: reading_grade(text[a:b]) for name, (a, b) in spans.items()
-              if name != "headline" and name not in mended.replaced
-              and _section(template, name)
-              and reading_grade(_section(template, name)) < reading_grade(text[a:b])}
+              if name != "headline" and name not in mended.replaced and _section(template, name)}
+    grades = {name: grade for name, grade in grades.items()
+              if reading_grade(_section(template, name)) < grade}
     if not grades:
         return {}
     name = max(grades, key=lambda n: grades[n])

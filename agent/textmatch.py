@@ -81,3 +81,9 @@ def find_all(haystack: str, needle: str) -> list[tuple[int, int]]:
 
 def words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", text)}
+
+
+def mentions(text: str, label: str) -> bool:
+    """The text names the label: its words in a row, case and punctuation aside."""
+    wanted = re.findall(r"[^\W_]+", label.lower())
+    return bool(wanted) and " ".join(wanted) in " ".join(re.findall(r"[^\W_]+", text.lower()))

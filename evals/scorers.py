@@ -21,13 +21,8 @@ from agent.numbers import parse_number
 from agent.output import Output
 from agent.report import Check, Report
 from agent.schema import Number, TrialRecord
-from agent.summary_check import (
-    NOT_YET_CLEAR,
-    SummaryInput,
-    mentions,
-    result_significant,
-    traced_fields,
-)
+from agent.summary_check import NOT_YET_CLEAR, SummaryInput, result_significant, traced_fields
+from agent.textmatch import mentions
 from evals.faults import Fault, flagged_fields
 
 # -- counting ---------------------------------------------------------------------------------

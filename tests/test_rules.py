@@ -231,13 +231,16 @@ def test_safety_sentences_become_safety_items() -> None:
     assert dizziness.event == "dizziness"
 
 
-@pytest.mark.parametrize(("after", "event"), [
-    ("stopped treatment because of an adverse event", "discontinuation due to adverse events"),
-    ("had a serious infection", "serious infection")])
-def test_what_per_arm_values_are_is_read_after_respectively(after: str, event: str) -> None:
+@pytest.mark.parametrize(("clause", "event"), [
+    ("4.2% and 2.8%, respectively, stopped treatment because of an adverse event",
+     "discontinuation due to adverse events"),
+    ("4.2% versus 2.8% of patients stopped the study drug because of an adverse event",
+     "discontinuation due to adverse events"),
+    ("4.2% and 2.8%, respectively, had a serious infection", "serious infection")])
+def test_what_per_arm_values_are_is_read_after_them(clause: str, event: str) -> None:
     text = ("KESTREL-2: fictional\nIn KESTREL-2, 800 patients were randomised to orvapine "
             "(n=400) or placebo (n=400).\n\nSafety\nAdverse events were reported in 55.0% and "
-            f"52.5% of patients, and 4.2% and 2.8%, respectively, {after}.\n")
+            f"52.5% of patients, and {clause}.\n")
     draft = extract_draft(text)
     assert {(s.value, s.event) for s in draft.safety if s.value in ("4.2%", "2.8%")} == {
         ("4.2%", event), ("2.8%", event)}

@@ -338,7 +338,8 @@ _HAD = re.compile(
 def _group_endpoint(ctx: Context, group: ArmGroup, start: int) -> str | None:
     """The endpoint of per-arm values whose clause starts at `start`: named before them, before
     the colon they follow ('<endpoint> was lower with X than with Y: A versus B'), after 'had'
-    around the first value, after 'respectively', or in the sentence before."""
+    around the first value, after the values ('..., respectively, stopped treatment'), or in
+    the sentence before."""
     text = ctx.text
     first = group.values[0].token.start
     colon = re.search(r":\s*$", text[group.sentence[0]:start]) and not re.search(
@@ -347,19 +348,22 @@ def _group_endpoint(ctx: Context, group: ArmGroup, start: int) -> str | None:
             or (_prefix_endpoint(text[group.sentence[0]:start]) if colon else None)
             or _endpoint_had(text, start, first)
             or _endpoint_had(text, group.values[0].end, _next_value(group))
-            or _endpoint_respectively(text, group)
+            or _endpoint_after_values(text, group)
             or _endpoint_in_context(ctx, group.sentence, []))
 
 
-# 'A% and B%, respectively, stopped treatment because of an adverse event': what the values
-# are is told after 'respectively'.
-_RESPECTIVELY_WHAT = re.compile(
-    r",?\s*respectively,?\s+(?:(?:had|experienced|developed|reported)\s+(?:an?\s+|the\s+)?)?"
+# What per-arm values are, told after them: 'A% and B%, respectively, stopped treatment
+# because of an adverse event', 'A% versus B% of patients stopped the study drug because of an
+# adverse event'.
+_WHAT_AFTER = re.compile(
+    r"(?:,?\s*respectively,?\s+|\s+(?:of\s+(?:the\s+)?(?:patients|participants|people)\s+)?"
+    r"(?=(?:had|experienced|developed|reported|stopped|discontinued|withdrew|quit)\b))"
+    r"(?:(?:had|experienced|developed|reported)\s+(?:an?\s+|the\s+)?)?"
     r"(?P<ep>[a-z][^,;()%]{2,80}?)(?=\s*[,;.]|\s*$)")
 
 
-def _endpoint_respectively(text: str, group: ArmGroup) -> str | None:
-    m = _RESPECTIVELY_WHAT.match(text, max(v.end for v in group.values), group.sentence[1])
+def _endpoint_after_values(text: str, group: ArmGroup) -> str | None:
+    m = _WHAT_AFTER.match(text, max(v.end for v in group.values), group.sentence[1])
     if m is None:
         return None
     what = " ".join(m.group("ep").split())
