@@ -261,7 +261,8 @@ def eval_command(
     cases: Annotated[Path | None, typer.Option(help="A folder of cases (corpus format).")] = None,
     record: Annotated[bool, typer.Option(help="Re-record cassettes.")] = False,
     record_step: Annotated[str | None, typer.Option(
-        help="Re-record one step's exchanges only (extract or summary); the others replay.")
+        help="Re-record one step's exchanges only (labels, extract or summary); the others "
+             "replay.")
     ] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write scores here.")] = None,

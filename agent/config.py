@@ -24,6 +24,8 @@ STRUCTURED_MODES: tuple[StructuredMode, ...] = (
     "auto", "tools", "json_schema", "json_object_schema", "json")
 ExtractMode = Literal["labels", "record"]
 EXTRACT_MODES: tuple[ExtractMode, ...] = ("labels", "record")
+SummaryMode = Literal["lead", "whole"]
+SUMMARY_MODES: tuple[SummaryMode, ...] = ("lead", "whole")
 
 
 def default_config_path() -> Path:
@@ -66,6 +68,10 @@ class Settings:
     max_output_tokens: int = 2048
     n_threads: int | None = None
     summary: bool = True
+    summary_mode: SummaryMode | None = None
+    """How much of a summary a model writes: "whole" (every section), or "lead" (headline,
+    standfirst and what it means; the template writes the sections that carry the numbers).
+    None: lead for the embedded small model (llamacpp), whole for any other server."""
     language: str = "en"
     """The language summaries are written in, whatever the article's (see agent.language)."""
     house_style: Path | None = None
@@ -84,6 +90,7 @@ _ENV = {
     "model_dir": "TRIALBRIEF_MODEL_DIR",
     "structured_mode": "TRIALBRIEF_STRUCTURED_MODE",
     "extract_mode": "TRIALBRIEF_EXTRACT_MODE",
+    "summary_mode": "TRIALBRIEF_SUMMARY_MODE",
     "context_window": "TRIALBRIEF_CONTEXT_WINDOW",
     "n_threads": "TRIALBRIEF_THREADS",
     "language": "TRIALBRIEF_LANGUAGE",
@@ -116,6 +123,9 @@ def _coerce(name: str, raw: Any) -> Any:
     if name == "extract_mode" and raw not in EXTRACT_MODES:
         raise ConfigError(f"unknown extract mode {raw!r}",
                           hint=f"choose one of {', '.join(EXTRACT_MODES)}")
+    if name == "summary_mode" and raw not in SUMMARY_MODES:
+        raise ConfigError(f"unknown summary mode {raw!r}",
+                          hint=f"choose one of {', '.join(SUMMARY_MODES)}")
     if name == "structured_mode" and raw not in STRUCTURED_MODES:
         raise ConfigError(f"unknown structured mode {raw!r}",
                           hint=f"choose one of {', '.join(STRUCTURED_MODES)}")

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
-from agent.config import Settings, StructuredMode
+from agent.config import Settings, StructuredMode, SummaryMode
 from agent.errors import (
     BackendError,
     BackendUnavailable,
@@ -72,6 +72,15 @@ def resolve_mode(mode: StructuredMode, base_url: str | None, backend: str) -> St
     if base_url and ":11434" in base_url:
         return "json"  # Ollama
     return "tools"
+
+
+def resolve_summary_mode(mode: SummaryMode | None, backend: str) -> SummaryMode:
+    """How much of a summary the model writes: a small local model only the lead (its numbers
+    and coverage failed the checks in 2.6-2.8 of 7 sections, and every section written costs
+    seconds on a CPU), any other the whole draft."""
+    if mode is not None:
+        return mode
+    return "lead" if backend == "llamacpp" else "whole"
 
 
 @dataclass
@@ -133,6 +142,7 @@ class LLM:
         self.model = model
         self.base_url = base_url
         self.mode = resolve_mode(settings.structured_mode, base_url, backend)
+        self.summary_mode = resolve_summary_mode(settings.summary_mode, backend)
         api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, max_retries=0,

@@ -43,6 +43,8 @@ class Summary(BaseModel):
     """Flesch-Kincaid grade of `text` (soft signal; target 8 or below)."""
     words: int = 0
     peer_review_caveat: bool = False
+    model_sections: list[str] = Field(default_factory=list)
+    """Sections published in a model's words (none for the template's summary)."""
     template_sections: list[str] = Field(default_factory=list)
     """Sections of a model's draft that failed the summary checks, replaced by the template's
     verified wording (agent.summary_mend)."""

@@ -14,6 +14,7 @@ from functools import partial
 
 from agent import prompts
 from agent.backends.base import Backend
+from agent.config import SummaryMode
 from agent.document import analyse
 from agent.errors import ExtractionError
 from agent.house_style import HouseStyle
@@ -31,11 +32,15 @@ from agent.summary_check import (
     known_numbers,
     reading_grade,
 )
-from agent.summary_draft import SummaryDraft
+from agent.summary_draft import LEAD_SECTIONS, SECTIONS, SummaryDraft, SummaryLead
 from agent.summary_facts import Comparison, SummaryFacts, build_facts
 from agent.summary_mend import mend
 
 PROMPT = "summary"
+"""The summary step, and its prompt when a model writes the whole draft."""
+PROMPTS: dict[SummaryMode, str] = {"whole": PROMPT, "lead": "summary_lead"}
+LEAD_MAX_TOKENS = 400
+"""A lead is about 60 words of JSON: more is a draft running away, cut off and re-asked."""
 _PRESENTED = re.compile(r"\bpresent(?:ed|ation)\b|congress|\bKongress|\bvorgestellt|\bcongrès|"
                         r"\bprésenté", re.I)
 _PUBLISHED = re.compile(r"simultaneous(?:ly)? publi|published (?:simultaneously )?in|"
@@ -72,6 +77,10 @@ class SummaryRequest:
         return [f"{c.text or 'the summary'}: {c.message}" for c in found
                 if c.severity == "error" and c.kind != "summary_number"]
 
+    def template(self) -> SummaryDraft:
+        """The template's draft of the same facts: what a model's section is mended with."""
+        return template_summary(self.facts, self.style)
+
     def validation_context(self) -> dict[str, object]:
         return {"known": self.known, "described": self.described,
                 "main_result_given": self.main_result_given,
@@ -102,46 +111,64 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
 def template_summarised(request: SummaryRequest) -> Summarised:
     """The template's summary of the facts: the rules backend's draft, and every backend's
     for an article that reports no trial."""
-    return Summarised(assemble(template_summary(request.facts, request.style),
-                               request.facts.caveat))
+    return Summarised(assemble(request.template(), request.facts.caveat))
 
 
 def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:
     """A model's draft from the facts, re-asked (with what failed) when a number is not one of
     them or a check finds an error; after the last attempt the draft with the fewest faults is
-    kept. Either is mended (`summary_mend`) before it is published."""
-    prompt = prompts.load(PROMPT, request.prompt_version)
+    kept. Either is mended (`summary_mend`) before it is published. In lead mode the model
+    writes the headline, standfirst and meaning around the template's other sections."""
+    lead = llm.summary_mode == "lead"
+    prompt = prompts.load(PROMPTS[llm.summary_mode], request.prompt_version)
     facts = request.facts
-    messages = prompt.render(facts=facts_text(facts), primary_status=primary_rule(facts),
-                             language=LANGUAGES.get(facts.language, facts.language),
-                             tone=request.style.tone,
-                             words=f"{request.style.min_words}-{request.style.max_words}")
+    variables = {"facts": facts_text(facts, lead=lead), "primary_status": primary_rule(facts),
+                 "language": LANGUAGES.get(facts.language, facts.language),
+                 "tone": request.style.tone}
+    if not lead:
+        variables["words"] = f"{request.style.min_words}-{request.style.max_words}"
     notes: list[str] = []
+    shape: type[SummaryDraft | SummaryLead] = SummaryLead if lead else SummaryDraft
     try:
-        draft, usage = llm.structured(messages, SummaryDraft, step=PROMPT,
-                                      context=request.validation_context())
+        # lead mode: the prompt describes the three keys; the whole draft's prompt leans on
+        # the schema (pasted by instructor's JSON mode), as its cassettes were recorded
+        answer, usage = llm.structured(prompt.render(**variables), shape, step=PROMPT,
+                                       context=request.validation_context(),
+                                       schema_in_prompt=not lead, strict=lead,
+                                       max_tokens=LEAD_MAX_TOKENS if lead else None)
     except ExtractionError as exc:
-        kept = exc.kept(SummaryDraft)
+        kept = exc.kept(shape)
         if kept is None:
             raise
-        draft, usage = kept, list(exc.usage)
+        answer, usage = kept, list(exc.usage)
         notes.append(f"No summary of the model passed validation in {exc.attempts} attempts; "
                      "the one with the fewest faults is kept.")
-    summary = mended_summary(draft, request)
+    if isinstance(answer, SummaryLead):
+        draft = request.template().model_copy(update=answer.model_dump())
+        summary = mended_summary(draft, request, LEAD_SECTIONS)
+        notes.append("The model was asked for the headline, standfirst and meaning only; the "
+                     "template wrote the sections with the numbers.")
+    else:
+        summary = mended_summary(answer, request)
     summary.notes[:0] = notes
     return Summarised(summary, usage, prompt.id)
 
 
-def mended_summary(draft: SummaryDraft, request: SummaryRequest) -> Summary:
-    """The model's draft with each section that fails the checks (or keeps the body above the
-    house grade) replaced by the template's; without checks, the draft as it is."""
+def mended_summary(draft: SummaryDraft, request: SummaryRequest,
+                   model_sections: tuple[str, ...] = SECTIONS) -> Summary:
+    """The model's draft with each of its sections that fails the checks (or keeps the body
+    above the house grade) replaced by the template's; without checks, the draft as it is."""
     caveat = request.facts.caveat
+    written = [name for name in model_sections if getattr(draft, name)]
     if request.checks is None:
-        return assemble(draft, caveat)
-    mended = mend(draft, template_summary(request.facts, request.style),
-                  lambda d: layout(d, caveat), request.checks, request.style.max_grade)
+        summary = assemble(draft, caveat)
+        summary.model_sections = written
+        return summary
+    mended = mend(draft, request.template(), lambda d: layout(d, caveat), request.checks,
+                  request.style, model_sections)
     summary = assemble(mended.draft, caveat)
     summary.template_sections = list(mended.replaced)
+    summary.model_sections = [name for name in written if name not in mended.replaced]
     note = mended.note()
     if note:
         summary.notes.append(note)
@@ -248,8 +275,9 @@ def primary_rule(facts: SummaryFacts) -> str:
                          "clear whether the treatment works, and claim no benefit.")
 
 
-def facts_text(facts: SummaryFacts) -> str:
-    """The facts as the model reads them: one line each, numbers as the summary writes them."""
+def facts_text(facts: SummaryFacts, *, lead: bool = False) -> str:
+    """The facts as the model reads them: one line each, numbers as the summary writes them.
+    `lead`: only what a headline, standfirst and meaning tell (who, what, the main result)."""
     lines = [f"Trial: {', '.join(facts.trials) or 'an unnamed study'}"
              + (f" ({', '.join(facts.design)})" if facts.design else "")]
     if facts.who:
@@ -262,18 +290,28 @@ def facts_text(facts: SummaryFacts) -> str:
     if facts.primary_endpoint:
         lines.append(f"Main outcome: {facts.primary_endpoint}")
     lines.append(f"Main result: {_OUTCOME_WORDS[facts.outcome]}")
-    lines += [_comparison_fact(c, "main outcome") for c in facts.primary]
-    lines += [f"Result (main outcome): {v.endpoint}, {v.arm}: {v.value.text}"
-              + (f" ({v.direction})" if v.direction else "") for v in facts.primary_values]
-    lines += [_comparison_fact(c, "other outcome") for c in facts.secondary[:4]]
+    wording = plain_words(facts, with_main=not lead)
+    if not (lead and wording):
+        # a lead is written from the template's wording of the main result where there is
+        # one (a round-up of several trials has none: there, their results)
+        lines += [_comparison_fact(c, "main outcome") for c in facts.primary]
+        lines += [f"Result (main outcome): {v.endpoint}, {v.arm}: {v.value.text}"
+                  + (f" ({v.direction})" if v.direction else "") for v in facts.primary_values]
+    if not lead:
+        lines += _other_facts(facts)
+    lines += [f"Wording you may reuse: {sentence}" for sentence in wording]
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _other_facts(facts: SummaryFacts) -> list[str]:
+    lines = [_comparison_fact(c, "other outcome") for c in facts.secondary[:4]]
     for fact in facts.safety[:4]:
         values = "; ".join(f"{v.text} ({arm})" if arm else v.text for arm, v in fact.values)
         lines.append(f"Side effect{' (serious)' if fact.serious else ''}: {fact.event}: "
                      f"{values}")
     if facts.caveat:
         lines.append(f"Status: {facts.caveat}")
-    lines += [f"Wording you may reuse: {sentence}" for sentence in plain_words(facts)]
-    return "\n".join(f"- {line}" for line in lines)
+    return lines
 
 
 _OUTCOME_WORDS = {

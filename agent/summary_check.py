@@ -75,6 +75,20 @@ MET_CLAIM = re.compile(r"\bmet (?:its|the|their)(?: (?:trial|study)'s)? (?:main|
                        r"end ?point|outcome)", re.I)
 NOT_MET_CLAIM = re.compile(r"\b(?:did not|didn't|failed to) meet (?:its|the|their)(?: (?:trial|"
                            r"study)'s)? (?:main|primary) (?:goal|end ?point|outcome)", re.I)
+_NAMING_NUMBER = re.compile(
+    r"\btype\s+[12]\s+diabetes|\b(?:stage|grade|class|phase)\s+(?:[1-5]|I{1,3}|IV)\b|"
+    r"\bNYHA\s+class", re.I)
+"""A number that is part of a name (type 2 diabetes, stage 3, grade 3, phase 3), not a result."""
+
+
+def names_a_thing(text: str, token: Token) -> bool:
+    """`token` is the number of a term such as 'type 2 diabetes' or 'grade 3', which a
+    summary may write in its own words although the record writes 'T2D' or 'grade ≥3'."""
+    return any(m.start() <= token.start < m.end()
+               for m in _NAMING_NUMBER.finditer(text, max(0, token.start - 12),
+                                                min(len(text), token.end + 12)))
+
+
 NOT_YET_CLEAR = re.compile(r"\bnot (?:yet )?clear whether|\bunclear whether|\btoo early to "
                            r"(?:say|tell)|\bremains to be seen", re.I)
 SERIOUS = re.compile(r"serious|death|died|fatal|grade\s*(?:≥\s*)?[345]|bleed|ha?emorrhag|"
@@ -269,6 +283,9 @@ def number_checks(summary: SummaryInput, record: TrialRecord, report: Report,
         elif token.float_value in described or any(a <= token.start < b for a, b in quoted):
             yield _summary_check(pointer, token, "grounded", "ok",
                                  f"{token.text} is part of the record's description", None)
+        elif names_a_thing(summary.text, token):
+            yield _summary_check(pointer, token, "grounded", "ok",
+                                 f"{token.text} is part of a name, not a result", None)
         elif any(t.value == token.value for t in doc.tokens):
             yield _summary_check(pointer, token, "not_found", "error",
                                  f"{token.text} is in the article but not a verified number of "

@@ -7,8 +7,9 @@ number that is not one of the facts, spin, a wrong direction or significance, a 
 without a basis, a word the house style avoids) or that should carry what the draft leaves out
 (the primary result, n, the groups compared, a serious safety finding) is replaced by the same
 section of the template's summary, which says only what the record verifies; then, while the
-body reads above the house style's grade, the model's hardest section goes the same way. The
-editor is told which sections were replaced and why.
+body reads above the house style's grade, the model's hardest section goes the same way, and
+while the summary is longer than the house style allows, its longest. The editor is told which
+sections were replaced and why.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agent.house_style import HouseStyle
 from agent.report import Check
 from agent.schema import Span
 from agent.summary_check import NOT_YET_CLEAR, reading_grade
@@ -49,15 +51,21 @@ class Mended:
 
 
 def mend(draft: SummaryDraft, template: SummaryDraft, layout: Layout,
-         checks: Callable[[str], list[Check]], max_grade: float) -> Mended:
+         checks: Callable[[str], list[Check]], style: HouseStyle,
+         model_sections: tuple[str, ...] = SECTIONS) -> Mended:
+    """`model_sections`: the sections the model wrote (the others are the template's already)."""
     mended = Mended(draft)
     for _ in SECTIONS:  # each pass replaces at least one section, or stops
         text, spans = layout(mended.draft)
+        own = {name: span for name, span in spans.items()
+               if name in model_sections and name not in mended.replaced}
         faults = {name: why for name, why in _faulty_sections(checks(text), text, spans,
                                                               template).items()
-                  if name not in mended.replaced}
+                  if name in own}
         if not faults:
-            faults = _hardest_section(mended, template, text, spans, max_grade)
+            faults = _hardest_section(template, text, own, style.max_grade)
+        if not faults:
+            faults = _longest_section(template, text, own, style.max_words)
         if not faults:
             break
         _replace(mended, template, faults)
@@ -92,13 +100,15 @@ def _sections_of(check: Check, text: str, spans: dict[str, Span]) -> list[str]:
     return list(spans)  # a fault of the whole draft (another language): every section
 
 
-def _hardest_section(mended: Mended, template: SummaryDraft, text: str,
-                     spans: dict[str, Span], max_grade: float) -> dict[str, str]:
+def _hardest_section(template: SummaryDraft, text: str, own: dict[str, Span],
+                     max_grade: float) -> dict[str, str]:
+    """The model's section (of `own`, where each stands) that reads hardest, while the body
+    reads above the house grade and the template's section reads easier."""
     body = text.split("\n\n", 1)[-1]
     if reading_grade(body) <= max_grade:
         return {}
-    grades = {name: reading_grade(text[a:b]) for name, (a, b) in spans.items()
-              if name != "headline" and name not in mended.replaced and _section(template, name)}
+    grades = {name: reading_grade(text[a:b]) for name, (a, b) in own.items()
+              if name != "headline" and _section(template, name)}
     grades = {name: grade for name, grade in grades.items()
               if reading_grade(_section(template, name)) < grade}
     if not grades:
@@ -106,6 +116,23 @@ def _hardest_section(mended: Mended, template: SummaryDraft, text: str,
     name = max(grades, key=lambda n: grades[n])
     return {name: f"reads at grade {grades[name]:.1f}; the body read at grade "
                   f"{reading_grade(body):.1f}, above the house style's {max_grade:g}"}
+
+
+def _longest_section(template: SummaryDraft, text: str, own: dict[str, Span],
+                     max_words: int) -> dict[str, str]:
+    """The model's section that is longest against the template's, while the summary is over
+    the house style's length (a model's lead around the template's body ran long)."""
+    words = len(text.split())
+    if words <= max_words:
+        return {}
+    longer = {name: len(text[a:b].split()) - len(_section(template, name).split())
+              for name, (a, b) in own.items() if name != "headline" and _section(template, name)}
+    longer = {name: extra for name, extra in longer.items() if extra > 0}
+    if not longer:
+        return {}
+    name = max(longer, key=lambda n: longer[n])
+    return {name: f"{longer[name]} words longer than the template's; the summary had {words} "
+                  f"words, over the house style's {max_words}"}
 
 
 def _replace(mended: Mended, template: SummaryDraft, faults: dict[str, str]) -> None:

@@ -25,10 +25,12 @@ from agent.draft import DraftRecord
 from agent.errors import BackendError, TrialbriefError
 from agent.extract import PROMPTS
 from agent.labels import CandidateLabel, TrialLabels
+from agent.llm import resolve_summary_mode
 from agent.output import Output
 from agent.pipeline import digest_article
 from agent.schema import Article
-from agent.summary_draft import SummaryDraft
+from agent.summarise import PROMPTS as SUMMARY_PROMPTS
+from agent.summary_draft import SummaryDraft, SummaryLead
 from evals.cases import CASES_DIR, Case
 from evals.replay import CASSETTES_DIR, is_replay_miss, make_vcr, replay_backend
 
@@ -59,20 +61,23 @@ EVAL_EXTRACT_MODE = Settings().extract_mode
 """Evals run the default way of drafting a record (eval_settings leaves it as it is)."""
 
 
-def fingerprint(model: str, structured_mode: str) -> dict[str, Any]:
+def fingerprint(model: str, structured_mode: str, backend: str) -> dict[str, Any]:
     """What a recorded request depends on, besides the article."""
     def schema_hash(model_cls: type[Any]) -> str:
         text = json.dumps(model_cls.model_json_schema(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    summary_mode = resolve_summary_mode(None, backend)
+    summary_shape = SummaryLead if summary_mode == "lead" else SummaryDraft
     return {
         "model": model,
         "structured_mode": structured_mode,
         "extract_mode": EVAL_EXTRACT_MODE,
+        "summary_mode": summary_mode,
         "prompts": {name: {"id": prompts.load(name).id, "sha256": prompts.load(name).sha256}
-                    for name in (PROMPTS[EVAL_EXTRACT_MODE], "summary")},
+                    for name in (PROMPTS[EVAL_EXTRACT_MODE], SUMMARY_PROMPTS[summary_mode])},
         "schemas": {"Labels": schema_hash(TrialLabels), "CandidateLabel": schema_hash(
-                    CandidateLabel), "SummaryDraft": schema_hash(SummaryDraft)},
+                    CandidateLabel), summary_shape.__name__: schema_hash(summary_shape)},
     }
 
 
@@ -92,8 +97,9 @@ def check_meta(folder: Path, backend: str, model: str, structured_mode: str,
         raise CassetteOutOfDate(f"no cassettes for {backend} ({model}) in {folder}",
                                 hint=f"record them with: {again}")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    current = fingerprint(model, structured_mode)
-    for key in ("model", "structured_mode", "extract_mode", "prompts", "schemas"):
+    current = fingerprint(model, structured_mode, backend)
+    for key in ("model", "structured_mode", "extract_mode", "summary_mode", "prompts",
+                "schemas"):
         if meta.get(key) != current[key]:
             raise CassetteOutOfDate(
                 f"cassette out of date: {key} changed since {folder.name} was recorded",
@@ -103,7 +109,7 @@ def check_meta(folder: Path, backend: str, model: str, structured_mode: str,
 def write_meta(folder: Path, backend: str, model: str, structured_mode: str,
                cases_dir: Path | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"backend": backend, **fingerprint(model, structured_mode),
+    meta = {"backend": backend, **fingerprint(model, structured_mode, backend),
             "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "record_command": record_command(backend, cases_dir)}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -164,19 +170,20 @@ def run_replay(case: Case, settings: Settings, folder: Path, backend_name: str, 
     return Run(case, output, None, time.monotonic() - start)
 
 
-def write_timings(folder: Path, runs: list[Run]) -> None:
-    timings = {}
+def write_timings(folder: Path, runs: list[Run], *, keep_steps: bool = False) -> None:
+    """Each run's totals as recorded; `keep_steps`: beside the steps' own figures already
+    there (a re-record of every step of a case)."""
+    path = folder / "timings.json"
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     for run in runs:
         usage = run.output.usage if run.output else []
-        timings[run.case.id] = {
+        steps = existing.get(run.case.id, {}).get("steps") if keep_steps else None
+        existing[run.case.id] = {
             "seconds": round(run.seconds, 1), "attempts": len(usage),
             "prompt_tokens": sum(u.prompt_tokens for u in usage),
             "completion_tokens": sum(u.completion_tokens for u in usage),
-            "error": run.error,
+            "error": run.error, **({"steps": steps} if steps else {}),
         }
-    path = folder / "timings.json"
-    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    existing.update(timings)
     path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -204,9 +211,9 @@ def record_cases(cases: list[Case], backend: Backend, settings: Settings, folder
     return runs
 
 
-STEP_SCHEMAS = {"extract": DraftRecord.__name__, "labels": "Labels",
-                "summary": SummaryDraft.__name__}
-"""Which recorded requests belong to a step: the title of the schema they ask for."""
+STEP_SCHEMAS = {"extract": (DraftRecord.__name__,), "labels": ("Labels",),
+                "summary": (SummaryDraft.__name__, SummaryLead.__name__)}
+"""Which recorded requests belong to a step: the titles of the schemas they ask for."""
 
 
 DOWNSTREAM = {"extract": ("summary",), "labels": ("summary",)}
@@ -217,8 +224,8 @@ record, so a re-recorded record step re-records the summary too."""
 def drop_step(cassette: Path, step: str) -> int:
     """Remove the exchanges of one step from a cassette; returns how many were removed."""
     data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
-    title = STEP_SCHEMAS[step]
-    kept = [i for i in data["interactions"] if _schema_title(i) != title]
+    titles = STEP_SCHEMAS[step]
+    kept = [i for i in data["interactions"] if _schema_title(i) not in titles]
     removed = len(data["interactions"]) - len(kept)
     data["interactions"] = kept
     cassette.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
@@ -261,7 +268,11 @@ def rerecord_step(cases: list[Case], step: str, backend: Backend, settings: Sett
             run = Run(case, output, None, time.monotonic() - start)
         except TrialbriefError as exc:
             run = Run(case, exc.partial, exc.one_line(), time.monotonic() - start)
-        _write_step_timing(folder, run, step)
+        recorded = (step, *DOWNSTREAM.get(step, ()))
+        for name in recorded:
+            _write_step_timing(folder, run, name)
+        if {u.step for u in (run.output.usage if run.output else [])} <= set(recorded):
+            write_timings(folder, [run], keep_steps=True)  # every call of the case is new
         if progress is not None:
             progress(run)
         runs.append(run)
@@ -285,8 +296,8 @@ def _replays(case: Case, settings: Settings, backend: Backend, cassette: Path) -
 
 def _write_step_timing(folder: Path, run: Run, step: str) -> None:
     """Timings of a re-recorded step, kept beside the case's totals. The totals are corrected by
-    the difference when an earlier split is known; a case recorded whole has no split, and its
-    totals stay as recorded (the step's own figures are then in "steps" only)."""
+    the difference when the step's earlier figures are known; for a case recorded whole there
+    is no split, so its totals become unknown (None), not a sum of old and new calls."""
     path = folder / "timings.json"
     timings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     entry = timings.setdefault(run.case.id, {"seconds": 0.0, "attempts": 0, "prompt_tokens": 0,
@@ -297,9 +308,9 @@ def _write_step_timing(folder: Path, run: Run, step: str) -> None:
         "prompt_tokens": sum(u.prompt_tokens for u in usage),
         "completion_tokens": sum(u.completion_tokens for u in usage)}
     old = entry.get("steps", {}).get(step)
-    if old is not None:
-        for key, value in new.items():
-            entry[key] = round(entry.get(key, 0) - old.get(key, 0) + value, 1)
+    for key, value in new.items():
+        known = old is not None and entry.get(key) is not None
+        entry[key] = round(entry[key] - old[key] + value, 1) if known else None
     entry.setdefault("steps", {})[step] = new
     entry["error"] = run.error
     path.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n", encoding="utf-8")

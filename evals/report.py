@@ -54,6 +54,7 @@ METRIC_ROWS: tuple[tuple[str, str], ...] = (
     ("summary_words", "summary: words"),
     ("summary_model_whole", "summary: model's draft published whole"),
     ("summary_sections_replaced", "summary: model sections replaced by the template"),
+    ("summary_model_sections", "summary: sections published in the model's words"),
     ("summary_content", "summary: content told (arms, n, primary, caveat)"),
     ("summary_direction_agreement", "summary: verdict and direction agree with gold"),
     ("summary_unclear_misused", "summary: 'not yet clear' despite a primary result"),
@@ -72,6 +73,7 @@ VERIFIER_ROWS: tuple[tuple[str, str], ...] = (
     ("false_flag_rate", "false flag rate (gold records)"),
 )
 _ONE_DECIMAL = frozenset({"reading_grade", "summary_words", "summary_sections_replaced",
+                          "summary_model_sections",
                           "seconds_per_article",
                           "seconds_total", "prompt_tokens_per_article",
                           "completion_tokens_per_article", "attempts_per_article"})

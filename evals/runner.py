@@ -403,6 +403,8 @@ def metrics_of(cases: Sequence[CaseScore]) -> Metrics:
                                       if s.replaced_sections is not None),
         "summary_sections_replaced": _mean(float(s.replaced_sections) for s in summaries
                                            if s.replaced_sections is not None),
+        "summary_model_sections": _mean(float(s.model_sections) for s in summaries
+                                        if s.model_sections is not None),
         "summary_words": _mean(float(s.words) for s in summaries),
         "prompt_tokens_per_article": _mean(float(c.cost.prompt_tokens) for c in cases),
         "completion_tokens_per_article": _mean(float(c.cost.completion_tokens) for c in cases),

@@ -576,6 +576,8 @@ class SummaryScore:
     replaced_sections: int | None = None
     """Sections of a model's draft the template's wording replaced (agent.summary_mend); None
     where no model drafted the summary."""
+    model_sections: int | None = None
+    """Sections published in the model's words (None: the template wrote the summary)."""
 
     @property
     def direction_agrees(self) -> bool | None:
@@ -588,9 +590,11 @@ _NEGATIVE_VERDICT = re.compile(
     r"made no (?:clear )?difference", re.I)
 _POSITIVE_VERDICT = re.compile(
     r"(?<!not )\bmet (?:its|their|the (?:trial|study)'s|the) main goal|"
-    r"was statistically significant|\ba statistically significant difference|"
-    r"did better|was shown to be no worse|\b(?:lower|higher|fewer|more) with\b|\breduced\b|"
-    r"\bimproved\b|\blowered\b", re.I)
+    r"(?<!not )(?:was|were) statistically significant|\ba statistically significant difference|"
+    r"did better|was shown to be no worse|\b(?:lower|higher|fewer|more) (?:with|in the)\b|"
+    r"(?<!not )\b(?:reduc|improv|lower)(?:ed|es|s)\b", re.I)
+"""Verdict words, as the template and a headline write them ('X improves Y', 'the results were
+statistically significant', 'higher in the X group than ...')."""
 
 
 def summary_stance(text: str) -> str | None:
@@ -649,6 +653,7 @@ def score_summary(output: Output | None, gold: TrialRecord | None = None) -> Sum
     expected = gold_stance(gold) if gold is not None else None
     gold_primary = gold is not None and any(r.is_primary and r.estimate is not None
                                             for r in gold.results)
+    drafted = any(u.step == "summary" for u in output.usage)
     return SummaryScore(
         numbers_grounded=Tally(sum(1 for c in numbers if c.status == "grounded"), len(numbers)),
         spin_flags=sum(1 for c in output.checks if c.kind == "summary_spin"),
@@ -659,8 +664,8 @@ def score_summary(output: Output | None, gold: TrialRecord | None = None) -> Sum
         direction_errors=sum(1 for c in output.checks
                              if c.kind in ("summary_direction", "summary_significance")),
         unclear_misused=gold_primary and bool(NOT_YET_CLEAR.search(text)),
-        replaced_sections=len(output.summary.template_sections)
-        if any(u.step == "summary" for u in output.usage) else None,
+        replaced_sections=len(output.summary.template_sections) if drafted else None,
+        model_sections=len(output.summary.model_sections) if drafted else None,
     )
 
 

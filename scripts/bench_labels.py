@@ -2,11 +2,11 @@
 """Labels mode with the embedded llama.cpp model: seconds, tokens, calls and prompt-cache hits
 per article.
 
-One llama.cpp server for the whole run (as a batch keeps it), the record step only (labels
-mode; no summary), or with --summary the whole article: record, checks and summary. Prints a
-line per article and the medians; the cache hit rate is read from the server's log ('N
-prefix-match hit, remaining M prompt tokens to eval'): the share of prompt tokens the server
-did not evaluate again because the previous request began alike.
+The backend's servers kept for the whole run (as a batch keeps them: one for the record, one
+for the summary), the record step only (labels mode; no summary), or with --summary the whole
+article: record, checks and summary. Prints a line per article and the medians; the cache hit
+rate is read from the servers' logs ('N prefix-match hit, ...'): the share of all prompt
+tokens a server did not evaluate again because its previous request began alike.
 
     .venv/bin/python scripts/bench_labels.py [--cases DIR] [--limit N] [--mode labels|record]
                                              [--summary]
@@ -34,14 +34,17 @@ from evals.record import article_of
 _PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
 
 
-def cache_counts(log: Path, seen: int) -> tuple[int, int, int]:
-    """Reused and evaluated prompt tokens in the server log after `seen` characters."""
-    text = log.read_text(errors="replace")
-    reused = evaluated = 0
-    for m in _PREFIX.finditer(text, seen):
-        reused += int(m.group(1))
-        evaluated += int(m.group(2))
-    return reused, evaluated, len(text)
+def reused_tokens(backend: LlamaCppBackend, seen: dict[str, int]) -> int:
+    """Prompt tokens the servers took from their cache since the last call (their logs after
+    the `seen` characters of each): a request that shares no prefix logs nothing."""
+    reused = 0
+    for server in backend.servers:
+        name = server.log_file.name
+        server.log_file.flush()
+        text = Path(name).read_text(errors="replace")
+        reused += sum(int(m.group(1)) for m in _PREFIX.finditer(text, seen.get(name, 0)))
+        seen[name] = len(text)
+    return reused
 
 
 def main() -> None:
@@ -60,10 +63,9 @@ def main() -> None:
     backend = LlamaCppBackend(settings)
     print(f"server ready in {time.monotonic() - started:.1f} s; {len(cases)} articles, "
           f"{args.mode} mode{', with the summary' if args.summary else ''}")
-    log = Path(backend.server.log_file.name)
-    seen = 0
+    seen: dict[str, int] = {}
     rows: list[tuple[float, int, int, int]] = []
-    reused_all = evaluated_all = 0
+    reused_all = 0
     try:
         for case in cases:
             t0 = time.monotonic()
@@ -76,25 +78,24 @@ def main() -> None:
             except BackendError as exc:
                 usage, error = exc.usage, exc.one_line()
             seconds = time.monotonic() - t0
-            backend.server.log_file.flush()
-            reused, evaluated, seen = cache_counts(log, seen)
+            reused = reused_tokens(backend, seen)
             reused_all += reused
-            evaluated_all += evaluated
             prompt = sum(u.prompt_tokens for u in usage)
             completion = sum(u.completion_tokens for u in usage)
             rows.append((seconds, prompt, completion, len(usage)))
             print(f"{case.id:42} {seconds:6.1f} s  prompt {prompt:5d}  output {completion:4d}  "
-                  f"calls {len(usage)}  cache {reused:5d} reused / {evaluated:5d} evaluated"
+                  f"calls {len(usage)}  {reused:5d} prompt tokens from the cache"
                   f"{'  ' + error if error else ''}", flush=True)
     finally:
         backend.close()
     if not rows:
         return
     med = [statistics.median(col) for col in zip(*rows, strict=True)]
-    hit = reused_all / (reused_all + evaluated_all) if reused_all + evaluated_all else 0.0
+    prompt_all = sum(row[1] for row in rows)
+    hit = reused_all / prompt_all if prompt_all else 0.0
     print(f"median: {med[0]:.1f} s, {med[1]:.0f} prompt tokens, {med[2]:.0f} output tokens, "
           f"{med[3]:.0f} calls per article; prompt-cache hit rate {hit:.1%} "
-          f"({reused_all} of {reused_all + evaluated_all} prompt tokens reused)")
+          f"({reused_all} of {prompt_all} prompt tokens reused)")
 
 
 if __name__ == "__main__":

@@ -283,7 +283,7 @@ def fake_folder(base: Path, **changes: Any) -> Path:
 
 def test_a_changed_prompt_makes_the_cassettes_out_of_date(tmp_path: Path,
                                                           cases_dir: Path) -> None:
-    prompts_now = fingerprint(MODEL, "json_object_schema")["prompts"]
+    prompts_now = fingerprint(MODEL, "json_object_schema", "llamacpp")["prompts"]
     old = {**prompts_now, "labels": {**prompts_now["labels"], "sha256": "0" * 64}}
     fake_folder(tmp_path / "cassettes", prompts=old)
     for backends in (["llamacpp"], None):  # named, and found by default
@@ -471,7 +471,8 @@ def test_record_then_replay_offline(tmp_path: Path, cases_dir: Path,
         assert server.calls == 0
     # a change of the summary's input re-records the summaries only; the extractions replay
     facts_text = summarise.facts_text
-    monkeypatch.setattr(summarise, "facts_text", lambda facts: facts_text(facts) + "\n(new)")
+    monkeypatch.setattr(summarise, "facts_text",
+                        lambda facts, **kw: facts_text(facts, **kw) + "\n(new)")
     with FakeServer(cases) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         assert run_cli(**again) == 0
@@ -480,7 +481,19 @@ def test_record_then_replay_offline(tmp_path: Path, cases_dir: Path,
     after = json.loads((folder / "timings.json").read_text(encoding="utf-8"))
     for case in trials:
         assert after[case.id]["steps"]["summary"]["attempts"] == 1
-        assert after[case.id]["seconds"] == timings[case.id]["seconds"]  # no split known
+        # recorded whole, the case has no split: its total is unknown, not old plus new
+        assert timings[case.id]["seconds"] is not None and after[case.id]["seconds"] is None
+
+    # the record step drafted again re-records its summary too, and both steps' figures are kept
+    monkeypatch.setattr("evals.record._replays", lambda *args: False)
+    with FakeServer(cases) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        assert run_cli(**{**again, "record_step": "labels"}) == 0
+        assert server.calls == 2 * len(trials) + len(cases) - len(trials)
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    steps = json.loads((folder / "timings.json").read_text(encoding="utf-8"))[trials[0].id]
+    assert set(steps["steps"]) == {"labels", "summary"}
+    assert steps["steps"]["summary"]["attempts"] == 1
 
     replayed = eval_args(tmp_path, cases=cases_dir, backends=None)  # the server is gone
     assert run_cli(**replayed) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -70,3 +71,44 @@ def test_live_digest_with_the_local_model() -> None:
             assert text[slice(*check.span)] == check.text
     assert all(c.status == "grounded" or c.field in flagged for c in output.checks
                if c.kind == "grounding")
+
+
+class FakeServer:
+    """Stands in for a llama.cpp server process: counts starts and stops."""
+
+    started: ClassVar[list[FakeServer]] = []
+
+    def __init__(self, model_path: Path, *, n_ctx: int, n_threads: int) -> None:
+        self.port = 9000 + len(FakeServer.started)
+        self.stopped = False
+        FakeServer.started.append(self)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def wait_ready(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_records_and_summaries_have_a_server_each_kept_for_the_run(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each step's static instructions stay in its own server's one-prompt cache; the summary's
+    server starts only when a summary is drafted."""
+    monkeypatch.setattr("agent.backends.llamacpp_installed", lambda: True)
+    monkeypatch.setattr("agent.backends.llamacpp.LlamaCppServer", FakeServer)
+    FakeServer.started = []
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    backend = LlamaCppBackend(load_settings(env={}, backend="llamacpp", model_path=model))
+    assert len(backend.servers) == 1
+    record_llm = backend._model()
+    summary_llm = backend._summary_model()
+    assert backend._summary_model() is summary_llm and summary_llm is not record_llm
+    assert [s.base_url for s in backend.servers] == [record_llm.base_url, summary_llm.base_url]
+    assert record_llm.summary_mode == summary_llm.summary_mode == "lead"
+    backend.close()
+    assert [s.stopped for s in FakeServer.started] == [True, True]

@@ -12,8 +12,15 @@ import pytest
 from agent.backends.openai_compat import OpenAIBackend
 from agent.config import Settings, load_settings
 from agent.draft import DraftRecord
-from agent.errors import BackendUnavailable, ContextTooLong, ExtractionError, ModelRefusal
+from agent.errors import (
+    BackendUnavailable,
+    ConfigError,
+    ContextTooLong,
+    ExtractionError,
+    ModelRefusal,
+)
 from agent.extract import extract
+from agent.llm import resolve_summary_mode
 from agent.pipeline import digest_article
 from evals.record import article_of
 from tests.conftest import FakeModel, completion
@@ -343,6 +350,55 @@ def test_an_invented_summary_number_is_reasked_then_its_section_mended(
     assert "A pill cut events" in summary.text  # the sections without a fault are the model's
     assert not [c for c in output.report.errors if c.kind == "summary_number"]
     assert [u.step for u in output.usage] == ["extract", "summary", "summary"]
+
+
+def lead_json(meaning: str = "The pill may help. The trial was short.") -> str:
+    return json.dumps({"headline": "A pill cut events",
+                       "standfirst": "In 400 people, a new pill lowered the risk of events.",
+                       "meaning": meaning})
+
+
+def test_in_lead_mode_the_model_writes_the_words_around_the_templates_numbers(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    model = fake_model([completion(draft_json()), completion(lead_json())])
+    backend, _ = backend_for(model, summary_mode="lead")
+    output = digest_article(article_of_text(), settings(summary=True, summary_mode="lead"),
+                            backend)
+    summary = output.summary
+    assert summary is not None and summary.headline == "A pill cut events"
+    assert "The pill may help" in summary.text and "0.75" in summary.text  # template findings
+    assert summary.model_sections == ["headline", "standfirst", "meaning"]
+    assert summary.template_sections == []
+    assert output.prompts["summary"] == "summary_lead/v1"
+    body = model.requests[-1]
+    # the keys are described in the prompt, not pasted from the schema; the server still
+    # constrains the answer to it
+    assert "json_schema" not in body["messages"][0]["content"]
+    assert body["response_format"]["schema"]["title"] == "SummaryLead"
+    assert "Verdict: The article says the trial met its main goal" in body["messages"][-1][
+        "content"]
+
+
+def test_a_lead_with_an_invented_number_is_reasked_then_its_section_mended(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    invented = lead_json("Events fell by 61%.")
+    model = fake_model([completion(draft_json()), completion(invented), completion(invented)])
+    backend, _ = backend_for(model, summary_mode="lead")
+    output = digest_article(article_of_text(), settings(summary=True, summary_mode="lead"),
+                            backend)
+    summary = output.summary
+    assert summary is not None and "61%" not in summary.text
+    assert summary.template_sections == ["meaning"]
+    assert summary.model_sections == ["headline", "standfirst"]
+    assert "meaning: do not write '61%'" in model.requests[-1]["messages"][-1]["content"]
+
+
+def test_the_summary_mode_is_lead_for_the_embedded_model_and_whole_elsewhere() -> None:
+    assert resolve_summary_mode(None, "llamacpp") == "lead"
+    assert resolve_summary_mode(None, "openai") == "whole"
+    assert resolve_summary_mode("whole", "llamacpp") == "whole"
+    with pytest.raises(ConfigError, match="unknown summary mode 'short'"):
+        load_settings(env={"TRIALBRIEF_SUMMARY_MODE": "short"})
 
 
 def test_a_summary_that_claims_a_benefit_the_trial_did_not_show_is_reasked(

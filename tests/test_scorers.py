@@ -371,7 +371,11 @@ def _result(estimate: str, lower: str, upper: str, primary: bool = True) -> Resu
     ("X: results\n\nThere was no clear difference between the groups.", "negative"),
     ("X: results\n\nThe difference was statistically significant.", "positive"),
     ("X: results\n\nThe difference was not statistically significant.", "negative"),
-    ("X: results\n\nIt is not yet clear whether it works.", None)])
+    ("X: results\n\nIt is not yet clear whether it works.", None),
+    ("Drug improves walking\n\nThere was no clear difference in falls.", "positive"),
+    ("X: results\n\nThe results were statistically significant.", "positive"),
+    ("X: results\n\nThe odds were 58% higher in the drug group than with placebo.", "positive"),
+    ("X: results\n\nThe drug has not improved walking.", None)])
 def test_the_stance_of_a_summary_is_its_first_verdict(text: str, stance: str | None) -> None:
     assert summary_stance(text) == stance
 

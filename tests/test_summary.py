@@ -20,7 +20,7 @@ from agent.output import Output
 from agent.pipeline import digest
 from agent.report import Check
 from agent.schema import Number, TrialRecord
-from agent.summarise import peer_review_caveat, summarise
+from agent.summarise import facts_text, peer_review_caveat, summarise
 from agent.summary_check import SummaryInput
 from agent.summary_facts import SummaryFacts, build_facts
 from agent.verify import verify
@@ -399,3 +399,21 @@ def test_the_size_of_a_negative_difference_may_be_told_with_its_direction() -> N
     assert not [c for c in fell if c.severity == "error"], fell
     rose = summary_checks("LDL cholesterol rose by 41.5% with moratin.", record, text)
     assert "summary_direction" in kinds(rose)
+
+
+def test_a_number_that_is_part_of_a_name_is_not_a_result() -> None:
+    named = verify(draft(), TEXT, SummaryInput("Grade 4 bleeding was rare.")).checks
+    (number,) = [c for c in named if c.kind == "summary_number"]
+    assert number.severity == "ok" and "part of a name" in number.message
+    counted = verify(draft(), TEXT, SummaryInput("4 in 10 did better.")).checks
+    (number,) = [c for c in counted if c.kind == "summary_number"]
+    assert number.severity == "error"  # a count the record does not hold stays an error
+
+
+def test_a_model_writing_the_lead_is_shown_the_main_finding_only() -> None:
+    record = draft()
+    facts = build_facts(record, verify(record, TEXT), TEXT, caveat="Not yet peer-reviewed.")
+    whole, lead = facts_text(facts), facts_text(facts, lead=True)
+    assert "Side effect" in whole and "Status:" in whole and "P=0.007" in whole
+    assert "Side effect" not in lead and "Status:" not in lead and "P=0.007" not in lead
+    assert "Number of people: 1,200" in lead and "Wording you may reuse" in lead

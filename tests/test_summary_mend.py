@@ -129,3 +129,25 @@ def test_a_draft_that_never_names_the_comparator_gets_the_templates_tested() -> 
             if c.kind.startswith("summary_missing")] == ["summary_missing_arm"]
     summary = mended_summary(silent, req)
     assert summary.template_sections == ["tested"] and "placebo" in summary.text
+
+
+def test_only_the_sections_the_model_wrote_are_mended() -> None:
+    """Lead mode: the body is the template's already; a fault found there is not the model's,
+    and a section of the template is never listed as replaced."""
+    req = request()
+    lead = req.template().model_copy(update={"meaning": "The risk was 45% lower with tarnexin.",
+                                             "findings": "The risk was 45% lower."})
+    summary = mended_summary(lead, req, ("headline", "standfirst", "meaning"))
+    assert summary.template_sections == ["meaning"]
+    assert summary.model_sections == ["headline", "standfirst"]
+    assert "The risk was 45% lower." in summary.text  # not the model's section: left to the checks
+
+
+def test_a_lead_that_makes_the_summary_too_long_gives_way_to_the_templates() -> None:
+    req = request()
+    long_meaning = "The drug may help people. " * 40
+    summary = mended_summary(model_draft(meaning=long_meaning), req)
+    assert summary.template_sections == ["meaning"]
+    assert "over the house style's 220" in summary.notes[-1]
+    assert len(summary.text.split()) <= req.style.max_words
+    assert GOOD["standfirst"] in summary.text  # the shorter sections stay the model's

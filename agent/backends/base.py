@@ -38,17 +38,20 @@ class Backend:
         """The summary draft of this backend: a model's, from the summary prompt."""
         from agent.summarise import model_summary
 
-        return model_summary(self._model(), request)
+        return model_summary(self._summary_model(), request)
 
     def prompt_ids(self) -> dict[str, str]:
         """The prompts this backend drafts from, as name -> 'name/version@content hash': what a
         stored run must share with a new one to be reused."""
         from agent import prompts
         from agent.extract import PROMPTS
+        from agent.summarise import PROMPTS as SUMMARY_PROMPTS
 
-        extract = PROMPTS[self._model().settings.extract_mode]
+        llm = self._model()
+        extract = PROMPTS[llm.settings.extract_mode]
+        summary = SUMMARY_PROMPTS[llm.summary_mode]
         return {name: f"{p.id}@{p.sha256[:12]}"
-                for name in (extract, "summary") for p in [prompts.load(name)]}
+                for name in (extract, summary) for p in [prompts.load(name)]}
 
     def start_batch(self, requests: dict[str, dict[str, Any]]) -> str:
         """Send held-back model requests as a Batch API job (agent.llm); its id."""
@@ -64,6 +67,10 @@ class Backend:
             raise NotImplementedError(f"{type(self).__name__} has no model: it must draft "
                                       "records and summaries itself")
         return self.llm
+
+    def _summary_model(self) -> LLM:
+        """The model that drafts summaries: the record's, unless a backend keeps another."""
+        return self._model()
 
     def close(self) -> None:
         if self.llm is not None:

@@ -61,8 +61,9 @@ class LlamaCppServer:
         self.port = free_port()
         self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
             prefix="trialbrief-llamacpp-", suffix=".log", delete=False)
+        # flash attention: about 10% faster prompt evaluation on 2 CPU cores (shared NOTES)
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
-                   "--n_ctx", str(n_ctx), "--n_threads", str(n_threads),
+                   "--n_ctx", str(n_ctx), "--n_threads", str(n_threads), "--flash_attn", "true",
                    "--host", "127.0.0.1", "--port", str(self.port)]
         log.info("starting llama.cpp server on port %d with %s", self.port, model_path.name)
         self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
@@ -111,6 +112,12 @@ class LlamaCppServer:
 
 
 class LlamaCppBackend(Backend):
+    """Two servers of the same model, each kept for the whole run: one drafts records, the
+    other (started at the first summary) summaries. llama-cpp-python's server caches one prompt
+    prefix; with the two steps taking turns on one server, each request evicted the other
+    step's static instructions and every request evaluated them again. The two never run at
+    once, so they do not compete for the cores; the model file is mapped once by the kernel."""
+
     def __init__(self, settings: Settings) -> None:
         if not _llama_cpp_available():
             raise BackendUnavailable(
@@ -120,23 +127,41 @@ class LlamaCppBackend(Backend):
         if path is None or not path.is_file():
             where = path or settings.model_dir
             raise BackendUnavailable(f"no local GGUF model found at {where}", hint=GET_A_MODEL)
-        n_ctx = settings.context_window or DEFAULT_CONTEXT
-        threads = settings.n_threads or max(1, os.cpu_count() or 1)
-        self.server = LlamaCppServer(path, n_ctx=n_ctx, n_threads=threads)
+        self._path = path
+        self._n_ctx = settings.context_window or DEFAULT_CONTEXT
+        self._settings = settings.with_overrides(context_window=self._n_ctx)
+        self.info = BackendInfo(name="llamacpp", model=model_name(path))
+        self.server, self.llm = self._start()
+        self._summary: tuple[LlamaCppServer, LLM] | None = None
+
+    @property
+    def servers(self) -> list[LlamaCppServer]:
+        """The servers started so far: the record's, then the summary's."""
+        return [self.server] + ([self._summary[0]] if self._summary else [])
+
+    def _start(self) -> tuple[LlamaCppServer, LLM]:
+        threads = self._settings.n_threads or max(1, os.cpu_count() or 1)
+        server = LlamaCppServer(self._path, n_ctx=self._n_ctx, n_threads=threads)
         try:
-            self.server.wait_ready()
+            server.wait_ready()
         except BaseException:
-            self.server.stop()
+            server.stop()
             raise
-        name = model_name(path)
-        self.info = BackendInfo(name="llamacpp", model=name)
-        llm_settings = settings.with_overrides(context_window=n_ctx)
-        self.llm = LLM(llm_settings, base_url=self.server.base_url, model=name,
-                       backend="llamacpp")
+        assert self.info.model is not None
+        return server, LLM(self._settings, base_url=server.base_url, model=self.info.model,
+                           backend="llamacpp")
+
+    def _summary_model(self) -> LLM:
+        if self._summary is None:
+            self._summary = self._start()
+        return self._summary[1]
 
     def close(self) -> None:
         super().close()
         self.server.stop()
+        if self._summary is not None:
+            self._summary[1].close()
+            self._summary[0].stop()
 
 
 def _llama_cpp_available() -> bool:

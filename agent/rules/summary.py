@@ -115,13 +115,14 @@ def _trial_line(facts: SummaryFacts, trial: str) -> str:
     return ""
 
 
-def plain_words(facts: SummaryFacts) -> list[str]:
+def plain_words(facts: SummaryFacts, *, with_main: bool = True) -> list[str]:
     """The template's sentences for the main finding (standfirst, main result, verdict): a
     model is shown them as wording it may reuse, so it need not find the direction and the
-    significance itself."""
+    significance itself. `with_main=False`: without the main result's paragraph (its numbers
+    and CI), for a model that writes only the lead."""
     if not facts.is_trial_report or len(facts.trials) > 1:
         return []
-    main = _main_result(facts, _BUDGETS[-1])
+    main = _main_result(facts, _BUDGETS[-1]) if with_main else None
     return [s for s in (_standfirst(facts), main, _goal(facts), _meaning(facts)) if s]
 
 
