@@ -24,6 +24,7 @@ from agent.llm import resolve_summary_mode
 from agent.pipeline import digest_article
 from evals.record import article_of
 from tests.conftest import FakeModel, completion
+from tests.test_labels import tool_call
 
 ARTICLE = ("ALPHA-1: a fictional trial\nIn ALPHA-1, 400 patients were randomised. The primary "
            "endpoint occurred less often with the drug (HR 0.75; 95% CI 0.60–0.94; P=0.01), "
@@ -391,6 +392,19 @@ def test_a_lead_with_an_invented_number_is_reasked_then_its_section_mended(
     assert summary.template_sections == ["meaning"]
     assert summary.model_sections == ["headline", "standfirst"]
     assert "meaning: do not write '61%'" in model.requests[-1]["messages"][-1]["content"]
+
+
+def test_a_lead_is_asked_for_with_strict_structured_output_in_tools_mode(
+        fake_model: Callable[[list[Any]], FakeModel]) -> None:
+    model = fake_model([tool_call(draft_json(), "DraftRecord"),
+                        tool_call(lead_json(), "SummaryLead")])
+    backend, _ = backend_for(model, structured_mode="tools", summary_mode="lead")
+    output = digest_article(article_of_text(), settings(summary=True, summary_mode="lead",
+                                                        structured_mode="tools"), backend)
+    assert output.summary is not None and output.summary.headline == "A pill cut events"
+    (tool,) = model.requests[-1]["tools"]
+    assert tool["function"]["name"] == "SummaryLead" and tool["function"]["strict"] is True
+    assert tool["function"]["parameters"]["additionalProperties"] is False
 
 
 def test_the_summary_mode_is_lead_for_the_embedded_model_and_whole_elsewhere() -> None:
