@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from agent import prompts
 from agent.backends.base import Backend
@@ -77,6 +77,7 @@ class SummaryRequest:
         return [f"{c.text or 'the summary'}: {c.message}" for c in found
                 if c.severity == "error" and c.kind != "summary_number"]
 
+    @cached_property
     def template(self) -> SummaryDraft:
         """The template's draft of the same facts: what a model's section is mended with."""
         return template_summary(self.facts, self.style)
@@ -111,7 +112,7 @@ def summarise(record: TrialRecord, report: Report, article_text: str, backend: B
 def template_summarised(request: SummaryRequest) -> Summarised:
     """The template's summary of the facts: the rules backend's draft, and every backend's
     for an article that reports no trial."""
-    return Summarised(assemble(request.template(), request.facts.caveat))
+    return Summarised(assemble(request.template, request.facts.caveat))
 
 
 def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:
@@ -144,7 +145,7 @@ def model_summary(llm: LLM, request: SummaryRequest) -> Summarised:
         notes.append(f"No summary of the model passed validation in {exc.attempts} attempts; "
                      "the one with the fewest faults is kept.")
     if isinstance(answer, SummaryLead):
-        draft = request.template().model_copy(update=answer.model_dump())
+        draft = request.template.model_copy(update=answer.model_dump())
         summary = mended_summary(draft, request, LEAD_SECTIONS)
         notes.append("The model was asked for the headline, standfirst and meaning only; the "
                      "template wrote the sections with the numbers.")
@@ -164,7 +165,7 @@ def mended_summary(draft: SummaryDraft, request: SummaryRequest,
         summary = assemble(draft, caveat)
         summary.model_sections = written
         return summary
-    mended = mend(draft, request.template(), lambda d: layout(d, caveat), request.checks,
+    mended = mend(draft, request.template, lambda d: layout(d, caveat), request.checks,
                   request.style, model_sections)
     summary = assemble(mended.draft, caveat)
     summary.template_sections = list(mended.replaced)

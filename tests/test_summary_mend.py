@@ -135,7 +135,7 @@ def test_only_the_sections_the_model_wrote_are_mended() -> None:
     """Lead mode: the body is the template's already; a fault found there is not the model's,
     and a section of the template is never listed as replaced."""
     req = request()
-    lead = req.template().model_copy(update={"meaning": "The risk was 45% lower with tarnexin.",
+    lead = req.template.model_copy(update={"meaning": "The risk was 45% lower with tarnexin.",
                                              "findings": "The risk was 45% lower."})
     summary = mended_summary(lead, req, ("headline", "standfirst", "meaning"))
     assert summary.template_sections == ["meaning"]
