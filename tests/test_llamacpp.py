@@ -4,6 +4,8 @@ slow: minutes on 2 cores) a live digest with the local model."""
 from __future__ import annotations
 
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -88,7 +90,7 @@ class FakeServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def wait_ready(self) -> None:
-        pass
+        time.sleep(0.05)  # a server takes a while to load: long enough for threads to meet
 
     def stop(self) -> None:
         self.stopped = True
@@ -106,7 +108,9 @@ def test_records_and_summaries_have_a_server_each_kept_for_the_run(
     backend = LlamaCppBackend(load_settings(env={}, backend="llamacpp", model_path=model))
     assert len(backend.servers) == 1
     record_llm = backend._model()
-    summary_llm = backend._summary_model()
+    with ThreadPoolExecutor(max_workers=4) as pool:  # threads of `--jobs 4` ask at once
+        (summary_llm, *others) = list(pool.map(lambda _: backend._summary_model(), range(4)))
+    assert all(other is summary_llm for other in others) and len(FakeServer.started) == 2
     assert backend._summary_model() is summary_llm and summary_llm is not record_llm
     assert [s.base_url for s in backend.servers] == [record_llm.base_url, summary_llm.base_url]
     assert record_llm.summary_mode == summary_llm.summary_mode == "lead"

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -133,6 +134,7 @@ class LlamaCppBackend(Backend):
         self.info = BackendInfo(name="llamacpp", model=model_name(path))
         self.server, self.llm = self._start()
         self._summary: tuple[LlamaCppServer, LLM] | None = None
+        self._summary_lock = threading.Lock()  # `--jobs N` threads share the backend
 
     @property
     def servers(self) -> list[LlamaCppServer]:
@@ -152,9 +154,10 @@ class LlamaCppBackend(Backend):
                            backend="llamacpp")
 
     def _summary_model(self) -> LLM:
-        if self._summary is None:
-            self._summary = self._start()
-        return self._summary[1]
+        with self._summary_lock:
+            if self._summary is None:
+                self._summary = self._start()
+            return self._summary[1]
 
     def close(self) -> None:
         super().close()
