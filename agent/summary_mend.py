@@ -102,37 +102,41 @@ def _sections_of(check: Check, text: str, spans: dict[str, Span]) -> list[str]:
 
 def _hardest_section(template: SummaryDraft, text: str, own: dict[str, Span],
                      max_grade: float) -> dict[str, str]:
-    """The model's section (of `own`, where each stands) that reads hardest, while the body
-    reads above the house grade and the template's section reads easier."""
+    """While the body reads above the house grade: the model's section that reads hardest."""
     body = text.split("\n\n", 1)[-1]
     if reading_grade(body) <= max_grade:
         return {}
-    grades = {name: reading_grade(text[a:b]) for name, (a, b) in own.items()
-              if name != "headline" and _section(template, name)}
-    grades = {name: grade for name, grade in grades.items()
-              if reading_grade(_section(template, name)) < grade}
+    grades = _above_template(template, text, own, reading_grade)
     if not grades:
         return {}
-    name = max(grades, key=lambda n: grades[n])
-    return {name: f"reads at grade {grades[name]:.1f}; the body read at grade "
+    name = max(grades, key=lambda n: grades[n][0])
+    return {name: f"reads at grade {grades[name][0]:.1f}; the body read at grade "
                   f"{reading_grade(body):.1f}, above the house style's {max_grade:g}"}
 
 
 def _longest_section(template: SummaryDraft, text: str, own: dict[str, Span],
                      max_words: int) -> dict[str, str]:
-    """The model's section that is longest against the template's, while the summary is over
-    the house style's length (a model's lead around the template's body ran long)."""
+    """While the summary is over the house style's length: the model's section longest against
+    the template's (a model's lead around the template's body ran long)."""
     words = len(text.split())
     if words <= max_words:
         return {}
-    longer = {name: len(text[a:b].split()) - len(_section(template, name).split())
-              for name, (a, b) in own.items() if name != "headline" and _section(template, name)}
-    longer = {name: extra for name, extra in longer.items() if extra > 0}
-    if not longer:
+    lengths = _above_template(template, text, own, lambda t: len(t.split()))
+    if not lengths:
         return {}
-    name = max(longer, key=lambda n: longer[n])
-    return {name: f"{longer[name]} words longer than the template's; the summary had {words} "
+    name = max(lengths, key=lambda n: lengths[n][0] - lengths[n][1])
+    extra = lengths[name][0] - lengths[name][1]
+    return {name: f"{extra:.0f} words longer than the template's; the summary had {words} "
                   f"words, over the house style's {max_words}"}
+
+
+def _above_template(template: SummaryDraft, text: str, own: dict[str, Span],
+                    measure: Callable[[str], float]) -> dict[str, tuple[float, float]]:
+    """The model's sections (of `own`, where each stands; not the headline) that measure more
+    than the template's same section: name -> (the model's measure, the template's)."""
+    measured = {name: (measure(text[a:b]), measure(_section(template, name)))
+                for name, (a, b) in own.items() if name != "headline" and _section(template, name)}
+    return {name: pair for name, pair in measured.items() if pair[1] < pair[0]}
 
 
 def _replace(mended: Mended, template: SummaryDraft, faults: dict[str, str]) -> None:
