@@ -20,6 +20,7 @@ import yaml
 
 from agent import prompts
 from agent.backends.base import Backend
+from agent.backends.llamacpp import SERVER_OPTIONS
 from agent.config import Settings
 from agent.draft import DraftRecord
 from agent.errors import BackendError, TrialbriefError
@@ -78,6 +79,7 @@ def fingerprint(model: str, structured_mode: str, backend: str) -> dict[str, Any
                     for name in (PROMPTS[EVAL_EXTRACT_MODE], SUMMARY_PROMPTS[summary_mode])},
         "schemas": {"Labels": schema_hash(TrialLabels), "CandidateLabel": schema_hash(
                     CandidateLabel), summary_shape.__name__: schema_hash(summary_shape)},
+        "server_options": list(SERVER_OPTIONS) if backend == "llamacpp" else [],
     }
 
 
@@ -99,7 +101,7 @@ def check_meta(folder: Path, backend: str, model: str, structured_mode: str,
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     current = fingerprint(model, structured_mode, backend)
     for key in ("model", "structured_mode", "extract_mode", "summary_mode", "prompts",
-                "schemas"):
+                "schemas", "server_options"):
         if meta.get(key) != current[key]:
             raise CassetteOutOfDate(
                 f"cassette out of date: {key} changed since {folder.name} was recorded",

@@ -9,7 +9,13 @@ rate is read from the servers' logs ('N prefix-match hit, ...'): the share of al
 tokens a server did not evaluate again because its previous request began alike.
 
     .venv/bin/python scripts/bench_labels.py [--cases DIR] [--limit N] [--mode labels|record]
-                                             [--summary]
+                                             [--summary] [--compare CASSETTES]
+
+--compare also checks each model answer against the one recorded in a llamacpp cassette folder
+of the same cases (with --summary for a whole-article recording): where every answer is the
+same, the cassettes stand for the backend as it runs now and need no re-recording (after a
+change to the server, its options or llama-cpp-python). The cases run in name order, as
+`trialbrief eval` records them, so each server's prompt cache is in the state it was then.
 
 Needs the `local` extra and a GGUF model (../shared/tools/local-model qwen1.5b). Time it on an
 idle machine: two heavy processes on 2 cores double each other's times.
@@ -18,10 +24,16 @@ idle machine: two heavy processes on 2 cores double each other's times.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
+import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from agent.backends.llamacpp import LlamaCppBackend
 from agent.config import load_settings
@@ -30,6 +42,7 @@ from agent.extract import extract
 from agent.pipeline import digest_article
 from evals.cases import CASES_DIR, load_cases
 from evals.record import article_of
+from evals.replay import make_vcr
 
 _PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
 
@@ -47,6 +60,26 @@ def reused_tokens(backend: LlamaCppBackend, seen: dict[str, int]) -> int:
     return reused
 
 
+def answers(cassette: Path) -> list[tuple[str, int]]:
+    """Each chat completion's answer in a cassette: its text and output tokens, in order."""
+    data = yaml.safe_load(cassette.read_text(encoding="utf-8")) if cassette.exists() else None
+    out = []
+    for exchange in (data or {}).get("interactions", []):
+        if exchange["request"]["uri"].endswith("/chat/completions"):
+            body: dict[str, Any] = json.loads(exchange["response"]["body"]["string"])
+            out.append((body["choices"][0]["message"]["content"],
+                        body["usage"]["completion_tokens"]))
+    return out
+
+
+def compared(live: Path, recorded: Path) -> str:
+    now, then = answers(live), answers(recorded)
+    if now == then:
+        return f"  {len(now)} answers as recorded"
+    return (f"  DIFFERS from the recording: output tokens {[n for _, n in then]} recorded, "
+            f"{[n for _, n in now]} now")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=Path, default=CASES_DIR)
@@ -54,8 +87,11 @@ def main() -> None:
     parser.add_argument("--mode", choices=["labels", "record"], default="labels")
     parser.add_argument("--summary", action="store_true",
                         help="time the whole article: record, checks and summary")
+    parser.add_argument("--compare", type=Path, metavar="CASSETTES",
+                        help="check each answer against this llamacpp cassette folder")
     args = parser.parse_args()
-    cases = load_cases(args.cases)
+    cases = sorted(load_cases(args.cases), key=lambda case: case.id)
+    tapes = Path(tempfile.mkdtemp(prefix="trialbrief-bench-"))
     if args.limit:
         cases = cases[:args.limit]
     settings = load_settings(backend="llamacpp", summary=args.summary, extract_mode=args.mode)
@@ -68,16 +104,22 @@ def main() -> None:
     reused_all = 0
     try:
         for case in cases:
+            tape = tapes / f"{case.id}.yaml"
             t0 = time.monotonic()
-            try:
-                if args.summary:
-                    output = digest_article(article_of(case), settings, backend)
-                    usage, error = output.usage, output.error or ""
-                else:
-                    usage, error = extract(article_of(case), backend).usage, ""
-            except BackendError as exc:
-                usage, error = exc.usage, exc.one_line()
-            seconds = time.monotonic() - t0
+            with ExitStack() as stack:
+                if args.compare:
+                    stack.enter_context(make_vcr("all").use_cassette(str(tape)))
+                try:
+                    if args.summary:
+                        output = digest_article(article_of(case), settings, backend)
+                        usage, error = output.usage, output.error or ""
+                    else:
+                        usage, error = extract(article_of(case), backend).usage, ""
+                except BackendError as exc:
+                    usage, error = exc.usage, exc.one_line()
+                seconds = time.monotonic() - t0
+            if args.compare:
+                error += compared(tape, args.compare / f"{case.id}.yaml")
             reused = reused_tokens(backend, seen)
             reused_all += reused
             prompt = sum(u.prompt_tokens for u in usage)

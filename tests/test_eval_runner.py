@@ -295,6 +295,15 @@ def test_a_changed_prompt_makes_the_cassettes_out_of_date(tmp_path: Path,
         assert "--record" in caught.value.one_line()
 
 
+def test_other_server_options_make_the_llamacpp_cassettes_out_of_date(
+        tmp_path: Path, cases_dir: Path) -> None:
+    """Flash attention on or off changes some of the model's tokens: cassettes recorded with
+    other server options no longer stand for what the backend answers."""
+    fake_folder(tmp_path / "cassettes", server_options=["--flash_attn", "true"])
+    with pytest.raises(CassetteOutOfDate, match="server_options changed"):
+        run_cli(**eval_args(tmp_path, cases=cases_dir, backends=["llamacpp"]))
+
+
 def test_a_missing_cassette_is_an_error_not_a_skip(tmp_path: Path, cases_dir: Path) -> None:
     fake_folder(tmp_path / "cassettes")
     with pytest.raises(CassetteOutOfDate, match="no cassette for case e01-altera-hf"):
