@@ -59,15 +59,18 @@ def install() -> None:
         def whole_vocabulary() -> int:
             return int(library_sample(self, *args, **kwargs))
 
+        # the library's private state this relies on; a version without it samples its way
         sampler = getattr(self, "_sampler", None)
+        context = getattr(getattr(self, "_ctx", None), "ctx", None)
+        n_vocab = getattr(self, "_n_vocab", None)
         if (kwargs.get("grammar") is None or kwargs.get("temp") != 0.0 or sampler is None
+                or context is None or n_vocab is None
                 or not is_greedy_grammar_chain(chain_names(sampler.sampler))):
             return whole_vocabulary()
         chain = sampler.sampler
         idx = kwargs.get("idx")
-        n_vocab = self._n_vocab
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(
-            self._ctx.ctx, idx - self.n_tokens if idx is not None else -1), shape=(n_vocab,))
+            context, idx - self.n_tokens if idx is not None else -1), shape=(n_vocab,))
         candidates = getattr(self, "_greedy_candidates", None)
         if candidates is None or len(candidates) != n_vocab:
             candidates = self._greedy_candidates = np.zeros(n_vocab, dtype=token_data)
