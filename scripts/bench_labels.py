@@ -91,7 +91,6 @@ def main() -> None:
                         help="check each answer against this llamacpp cassette folder")
     args = parser.parse_args()
     cases = sorted(load_cases(args.cases), key=lambda case: case.id)
-    tapes = Path(tempfile.mkdtemp(prefix="trialbrief-bench-"))
     if args.limit:
         cases = cases[:args.limit]
     settings = load_settings(backend="llamacpp", summary=args.summary, extract_mode=args.mode)
@@ -102,9 +101,10 @@ def main() -> None:
     seen: dict[str, int] = {}
     rows: list[tuple[float, int, int, int]] = []
     reused_all = 0
+    tapes = tempfile.TemporaryDirectory(prefix="trialbrief-bench-")  # the live answers
     try:
         for case in cases:
-            tape = tapes / f"{case.id}.yaml"
+            tape = Path(tapes.name) / f"{case.id}.yaml"
             t0 = time.monotonic()
             with ExitStack() as stack:
                 if args.compare:
@@ -130,6 +130,7 @@ def main() -> None:
                   f"{'  ' + error if error else ''}", flush=True)
     finally:
         backend.close()
+        tapes.cleanup()
     if not rows:
         return
     med = [statistics.median(col) for col in zip(*rows, strict=True)]
