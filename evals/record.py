@@ -235,6 +235,21 @@ def drop_step(cassette: Path, step: str) -> int:
     return removed
 
 
+def recorded_answers(cassette: Path) -> list[tuple[str, int]]:
+    """Each chat completion's answer in a cassette, in order: its text and output tokens (what
+    a live run is compared with; the servers' readiness probes are left out)."""
+    if not cassette.exists():
+        return []
+    data = yaml.safe_load(cassette.read_text(encoding="utf-8")) or {}
+    answers = []
+    for exchange in data.get("interactions", []):
+        if exchange["request"]["uri"].endswith("/chat/completions"):
+            body = json.loads(exchange["response"]["body"]["string"])
+            answers.append((body["choices"][0]["message"]["content"],
+                            int(body["usage"]["completion_tokens"])))
+    return answers
+
+
 def _schema_title(interaction: dict[str, Any]) -> str | None:
     try:
         body = json.loads(interaction["request"]["body"])

@@ -24,16 +24,12 @@ idle machine: two heavy processes on 2 cores double each other's times.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from agent.backends.llamacpp import LlamaCppBackend
 from agent.config import load_settings
@@ -41,7 +37,7 @@ from agent.errors import BackendError
 from agent.extract import extract
 from agent.pipeline import digest_article
 from evals.cases import CASES_DIR, load_cases
-from evals.record import article_of
+from evals.record import article_of, recorded_answers
 from evals.replay import make_vcr
 
 _PREFIX = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
@@ -60,20 +56,8 @@ def reused_tokens(backend: LlamaCppBackend, seen: dict[str, int]) -> int:
     return reused
 
 
-def answers(cassette: Path) -> list[tuple[str, int]]:
-    """Each chat completion's answer in a cassette: its text and output tokens, in order."""
-    data = yaml.safe_load(cassette.read_text(encoding="utf-8")) if cassette.exists() else None
-    out = []
-    for exchange in (data or {}).get("interactions", []):
-        if exchange["request"]["uri"].endswith("/chat/completions"):
-            body: dict[str, Any] = json.loads(exchange["response"]["body"]["string"])
-            out.append((body["choices"][0]["message"]["content"],
-                        body["usage"]["completion_tokens"]))
-    return out
-
-
 def compared(live: Path, recorded: Path) -> str:
-    now, then = answers(live), answers(recorded)
+    now, then = recorded_answers(live), recorded_answers(recorded)
     if now == then:
         return f"  {len(now)} answers as recorded"
     return (f"  DIFFERS from the recording: output tokens {[n for _, n in then]} recorded, "

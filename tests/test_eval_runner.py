@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -32,7 +33,7 @@ from evals.gate import (
     pin_value,
     update_pins,
 )
-from evals.record import CassetteOutOfDate, fingerprint, write_meta
+from evals.record import CassetteOutOfDate, fingerprint, recorded_answers, write_meta
 from evals.runner import run_cli
 from scripts.stub_openai import labels_answer
 
@@ -302,6 +303,25 @@ def test_other_server_options_make_the_llamacpp_cassettes_out_of_date(
     fake_folder(tmp_path / "cassettes", server_options=["--flash_attn", "true"])
     with pytest.raises(CassetteOutOfDate, match="server_options changed"):
         run_cli(**eval_args(tmp_path, cases=cases_dir, backends=["llamacpp"]))
+
+
+def test_the_recorded_answers_of_a_cassette_are_its_completions_in_order(tmp_path: Path
+                                                                          ) -> None:
+    def completion(text: str, tokens: int) -> dict[str, Any]:
+        body = {"choices": [{"message": {"content": text}}],
+                "usage": {"completion_tokens": tokens}}
+        return {"request": {"method": "POST", "uri": "http://127.0.0.1:1/v1/chat/completions",
+                            "body": "{}"},
+                "response": {"status": {"code": 200}, "body": {"string": json.dumps(body)}}}
+
+    probe = {"request": {"method": "GET", "uri": "http://127.0.0.1:2/v1/models", "body": ""},
+             "response": {"status": {"code": 200}, "body": {"string": "{}"}}}
+    cassette = tmp_path / "case.yaml"
+    cassette.write_text(yaml.safe_dump({"interactions": [
+        completion('{"candidates": {}}', 12), probe, completion('{"headline": "A"}', 5)]}),
+        encoding="utf-8")
+    assert recorded_answers(cassette) == [('{"candidates": {}}', 12), ('{"headline": "A"}', 5)]
+    assert recorded_answers(tmp_path / "none.yaml") == []
 
 
 def test_a_missing_cassette_is_an_error_not_a_skip(tmp_path: Path, cases_dir: Path) -> None:
